@@ -1,0 +1,1 @@
+"""The ``facemtl`` command line: a thin layer over the Python API."""

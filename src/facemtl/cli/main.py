@@ -1,0 +1,51 @@
+"""Entry point: ``facemtl analyze | evaluate | train | export``.
+
+Modes mirror the Python API (``FaceAnalyzer.analyze``, ``evaluate``, ``train``,
+``export_checkpoint``). Errors the user can fix print as one line, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from facemtl import __version__
+from facemtl.errors import FacemtlError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from facemtl.cli.analyze_cmd import add_analyze_parser
+    from facemtl.cli.evaluate_cmd import add_evaluate_parser
+    from facemtl.cli.train_cmd import add_train_parser
+
+    parser = argparse.ArgumentParser(
+        prog="facemtl", description="Facial expression and attributes with lightweight "
+        "multi-task networks (offline, bundled ONNX models).")
+    parser.add_argument("--version", action="version", version=f"facemtl {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    add_analyze_parser(commands)
+    add_evaluate_parser(commands)
+    add_train_parser(commands)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except FacemtlError as error:
+        print(f"facemtl: error: {error}", file=sys.stderr)
+        return 2
+    except (FileNotFoundError, ValueError) as error:
+        print(f"facemtl: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("facemtl: interrupted", file=sys.stderr)
+        return 130
+    except ModuleNotFoundError as error:
+        if error.name in ("torch", "timm", "onnx", "yaml", "sklearn"):
+            print(f"facemtl: error: '{args.command}' needs the training extra "
+                  "(pip install 'facemtl[train]')", file=sys.stderr)
+            return 2
+        raise

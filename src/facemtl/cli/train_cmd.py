@@ -1,0 +1,80 @@
+"""``facemtl train`` and ``facemtl export`` (need the ``[train]`` extra)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from facemtl.errors import FacemtlError
+
+
+def add_train_parser(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "train", help="train a multi-task model (needs the [train] extra)",
+        description="Train from a YAML config; flags override the config's values.")
+    parser.add_argument("--config", help="YAML file with TrainConfig keys (see configs/)")
+    parser.add_argument("--data", action="append", default=[], metavar="NAME=DIR",
+                        help="a data set and its folder: ferplus=DIR, utkface=DIR (repeatable)")
+    parser.add_argument("--backbone")
+    parser.add_argument("--input-size", type=int)
+    parser.add_argument("--epochs", type=int)
+    parser.add_argument("--batch-size", type=int)
+    parser.add_argument("--lr", type=float)
+    parser.add_argument("--limit", type=int, help="use the first N samples of each split")
+    parser.add_argument("--max-steps", type=int, help="stop after N optimiser steps")
+    parser.add_argument("--init", help="start from this state-dict file")
+    parser.add_argument("--no-pretrained", action="store_true", help="random initialisation")
+    parser.add_argument("--cache-dir", help="where cropped arrays are cached")
+    parser.add_argument("--device", help="auto, cpu or cuda")
+    parser.add_argument("--seed", type=int)
+    parser.add_argument("--out", dest="out_dir", help="output folder (checkpoints, history)")
+    parser.add_argument("--no-resume", action="store_true", help="ignore an existing last.pt")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    parser.set_defaults(func=run_train)
+
+    export = commands.add_parser(
+        "export", help="export a checkpoint to ONNX + model card (needs the [train] extra)")
+    export.add_argument("checkpoint", help="best.pt written by facemtl train")
+    export.add_argument("--out", required=True, help="output folder for NAME.onnx and NAME.json")
+    export.add_argument("--name", required=True, help="model name, e.g. base")
+    export.add_argument("--version", default="0.1.0")
+    export.set_defaults(func=run_export)
+
+
+def _parse_data(items: list[str]) -> dict[str, str]:
+    datasets = {}
+    for item in items:
+        name, sep, folder = item.partition("=")
+        if not sep or not folder:
+            raise FacemtlError(f"--data {item!r}: expected NAME=DIR, e.g. ferplus=../data/ferplus")
+        datasets[name] = folder
+    return datasets
+
+
+def run_train(args: argparse.Namespace) -> int:
+    from facemtl.train.config import TrainConfig
+    from facemtl.train.trainer import train
+
+    overrides = {key: getattr(args, key) for key in (
+        "backbone", "input_size", "epochs", "batch_size", "lr", "limit", "max_steps", "init",
+        "cache_dir", "device", "seed", "out_dir")}
+    if args.data:
+        overrides["datasets"] = _parse_data(args.data)
+    if args.no_pretrained:
+        overrides["pretrained"] = False
+    if args.quiet:
+        overrides["progress"] = False
+    config = TrainConfig.from_file(args.config, **overrides)
+    result = train(config, resume=not args.no_resume)
+    best = result["best"]
+    print(json.dumps({"best_epoch": best.get("epoch"), "score": round(best["score"], 4),
+                      "checkpoint": result["checkpoint"]}))
+    return 0
+
+
+def run_export(args: argparse.Namespace) -> int:
+    from facemtl.train.export import export_checkpoint
+
+    onnx_path, card_path = export_checkpoint(args.checkpoint, args.out, args.name, args.version)
+    print(f"wrote {onnx_path} and {card_path}")
+    return 0

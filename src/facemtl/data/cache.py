@@ -1,0 +1,58 @@
+"""Named data set splits -> cached ``FaceArrays`` (built once, then loaded from disk)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from facemtl.data.arrays import FaceArrays, build_arrays
+from facemtl.data.ckplus import read_ckplus
+from facemtl.data.ferplus import read_ferplus
+from facemtl.data.samples import Sample
+from facemtl.data.utkface import read_utkface
+
+DATASETS = ("ferplus", "utkface", "ckplus")
+#: Resolution the crops of each data set are cached at (FER+ and CK+48 are 48 px originals).
+NATIVE_SIZE = {"ferplus": 48, "ckplus": 48, "utkface": 96}
+
+
+def read_samples(dataset: str, data_dir: str | Path, split: str, ferplus_mode: str = "majority"
+                 ) -> list[Sample]:
+    """Labelled samples of a named data set split."""
+    if dataset == "ferplus":
+        return read_ferplus(data_dir, split, mode=ferplus_mode)
+    if dataset == "utkface":
+        return read_utkface(data_dir, split)
+    if dataset == "ckplus":
+        return read_ckplus(data_dir)
+    raise ValueError(f"unknown dataset {dataset!r}; choose from {', '.join(DATASETS)}")
+
+
+def cached_arrays(dataset: str, data_dir: str | Path, split: str, cache_dir: str | Path,
+                  ferplus_mode: str = "majority", limit: int | None = None,
+                  progress: bool = True) -> FaceArrays:
+    """Crops of one split at the data set's native cache size, built on first use.
+
+    ``limit`` keeps the first N samples (for smoke tests); it is part of the cache name.
+    """
+    size = NATIVE_SIZE[dataset]
+    tag = f"{dataset}_{split}_{ferplus_mode if dataset == 'ferplus' else 'labels'}_{size}"
+    if limit:
+        tag += f"_first{limit}"
+    path = Path(cache_dir) / f"{tag}.npz"
+    if path.exists():
+        return FaceArrays.load(path)
+    samples = read_samples(dataset, data_dir, split, ferplus_mode)[:limit] if limit else \
+        read_samples(dataset, data_dir, split, ferplus_mode)
+    detect = None
+    if any(s.crop == "detect" for s in samples):
+        from facemtl.detect import RetinaFaceDetector
+
+        detector = RetinaFaceDetector(min_face=10)
+
+        def detect(image):  # the largest face's tight box
+            found = detector.detect(image)
+            return found[0].box if found else None
+
+    arrays = build_arrays(samples, size, detect=detect, progress=progress)
+    arrays.save(path)
+    return arrays

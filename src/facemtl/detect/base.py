@@ -1,0 +1,29 @@
+"""The detector contract: an RGB image in, boxes with scores and 5 landmarks out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Detection:
+    """One face: box (x, y, w, h) and 5 landmarks (eyes, nose, mouth corners) in image pixels."""
+
+    box: tuple[float, float, float, float]
+    score: float
+    landmarks: tuple[tuple[float, float], ...]
+
+    @property
+    def area(self) -> float:
+        return self.box[2] * self.box[3]
+
+
+class Detector(Protocol):
+    """Anything that finds faces in an RGB ``uint8`` (H, W, 3) image."""
+
+    def detect(self, image: np.ndarray) -> list[Detection]:
+        """Return the faces found, largest first."""
+        ...

@@ -1,0 +1,26 @@
+"""Turning head outputs into answers: shared by the runtime and by training's validation."""
+
+from __future__ import annotations
+
+import numpy as np
+
+AGE_DECODERS = ("top2", "expectation", "argmax")
+
+
+def decode_age(probs: np.ndarray, method: str = "top2") -> np.ndarray:
+    """Ages in years from (N, bins) probabilities over one-year bins starting at 0.
+
+    ``top2`` is paper 1's decoder: the expectation over the two most probable bins, with
+    their probabilities renormalised. ``expectation`` uses all bins; ``argmax`` the mode.
+    """
+    probs = np.asarray(probs, dtype=np.float64)
+    ages = np.arange(probs.shape[1], dtype=np.float64)
+    if method == "expectation":
+        return probs @ ages / np.maximum(probs.sum(axis=1), 1e-12)
+    if method == "argmax":
+        return probs.argmax(axis=1).astype(np.float64)
+    if method == "top2":
+        top = np.argsort(probs, axis=1)[:, -2:]
+        weights = np.take_along_axis(probs, top, axis=1)
+        return (weights * top).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-12)
+    raise ValueError(f"unknown age decoder {method!r}; choose from {AGE_DECODERS}")

@@ -1,0 +1,1 @@
+"""Training (needs the ``[train]`` extra): configs, masked multi-task losses, the loop, export."""

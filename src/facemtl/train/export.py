@@ -1,0 +1,92 @@
+"""Export a checkpoint to ONNX plus its model card (the runtime's contract)."""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+
+import torch
+
+from facemtl.labels import AGE_BINS, EMOTIONS, ETHNICITIES, GENDERS
+from facemtl.models import HEADS
+from facemtl.models.multitask import PredictWrapper
+from facemtl.runtime.card import CARD_FORMAT, ModelCard, sha256_of
+from facemtl.train.config import TrainConfig
+from facemtl.train.trainer import build_model
+
+DATA_DESCRIPTIONS = {
+    "ferplus": "FER+ (FER2013 images, Microsoft FER+ crowd votes) train split; labels MIT, "
+               "images for non-commercial research",
+    "utkface": "UTKFace Aligned&Cropped, facemtl's seeded split (facemtl/data/splits, 70/10/20, "
+               "seed 20261123) train part; non-commercial research only",
+    "ckplus": "CK+48 (extended Cohn-Kanade); non-commercial research only",
+}
+
+
+def export_checkpoint(checkpoint: str | Path, out_dir: str | Path, name: str,
+                      version: str = "0.1.0") -> tuple[Path, Path]:
+    """Write ``NAME.onnx`` and ``NAME.json`` into ``out_dir``; returns both paths."""
+    state = torch.load(checkpoint, map_location="cpu", weights_only=False)
+    config = TrainConfig(**state["config"])
+    config.pretrained, config.init = False, None
+    net = build_model(config)
+    net.load_state_dict(state["model"])
+    net.eval()
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    onnx_path = out_dir / f"{name}.onnx"
+    partial = out_dir / f"{name}.onnx.partial"
+    dummy = torch.zeros(2, 3, config.input_size, config.input_size)
+    torch.onnx.export(
+        PredictWrapper(net), (dummy,), str(partial), input_names=["pixels"],
+        output_names=list(HEADS), opset_version=17, dynamo=False,
+        dynamic_axes={"pixels": {0: "batch"}, **{h: {0: "batch"} for h in HEADS}})
+    partial.replace(onnx_path)
+    best = state.get("best", {})
+    trained = set(best.get("trained_heads", HEADS))
+    card = {
+        "format": CARD_FORMAT,
+        "name": name,
+        "version": version,
+        "created": datetime.date.today().isoformat(),
+        "backbone": config.backbone,
+        "architecture": "multi-task: shared backbone, pooled features -> heads (paper 1)",
+        "input": {
+            "size": config.input_size, "colour": "rgb", "layout": "NCHW", "range": [0, 255],
+            "crop": "tight", "mean": list(net.mean), "std": list(net.std),
+            "normalisation": "inside the ONNX graph: (pixels / 255 - mean) / std",
+        },
+        "outputs": {
+            "embedding": {"dim": net.embedding_dim, "trained": "embedding" in trained,
+                          "note": "pooled backbone features; the runtime L2-normalises them"},
+            "expression": {"labels": list(EMOTIONS), "activation": "softmax",
+                           "trained": "expression" in trained},
+            "valence_arousal": {"labels": ["valence", "arousal"], "range": [-1, 1],
+                                "activation": "tanh", "trained": "valence_arousal" in trained},
+            "age": {"bins": AGE_BINS, "bin_ages": "bin i = i years (100+ in the last bin)",
+                    "decoder": config.age_decoder, "activation": "softmax",
+                    "trained": "age" in trained},
+            "gender": {"labels": list(GENDERS), "activation": "sigmoid", "score": "P(female)",
+                       "threshold": 0.5, "trained": "gender" in trained},
+            "ethnicity": {"labels": list(ETHNICITIES), "activation": "softmax",
+                          "trained": "ethnicity" in trained},
+        },
+        "training": {
+            "data": [DATA_DESCRIPTIONS.get(d, d) for d in config.datasets],
+            "config": {k: v for k, v in config.to_dict().items()
+                       if k not in ("datasets", "cache_dir", "progress", "device")},
+            "best_epoch": best.get("epoch"),
+            "validation": _brief(best.get("metrics", {})),
+        },
+        "metrics": {},
+        "licence": "weights: MIT (facemtl); trained on data for non-commercial research "
+                   "(FER2013, UTKFace): check those terms before commercial use",
+        "onnx": {"file": onnx_path.name, "sha256": sha256_of(onnx_path), "opset": 17},
+    }
+    card_path = ModelCard(path=out_dir / f"{name}.json", raw=card).save()
+    return onnx_path, card_path
+
+
+def _brief(metrics: dict) -> dict:
+    return {head: {k: v for k, v in values.items() if k != "confusion"}
+            for head, values in metrics.items()}

@@ -1,0 +1,204 @@
+"""The training loop: in-memory uint8 crops, augmentation on the device, masked multi-task
+loss, a checkpoint every epoch (resumable), validation per head, best epoch kept."""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from facemtl.data.arrays import FaceArrays
+from facemtl.data.cache import cached_arrays
+from facemtl.evaluation import predict_arrays, score_outputs, selection_score, summary_line
+from facemtl.models import HEADS, MultiTaskNet, create_model
+from facemtl.train.augment import augment
+from facemtl.train.config import TrainConfig
+from facemtl.train.losses import multitask_loss
+
+VALID_SPLIT = {"ferplus": "valid", "utkface": "valid"}
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def pick_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
+
+
+def load_split(config: TrainConfig, split: str) -> FaceArrays:
+    parts = []
+    for dataset, folder in config.datasets.items():
+        name = split if split == "train" else VALID_SPLIT.get(dataset, split)
+        parts.append(cached_arrays(dataset, folder, name, config.cache_dir,
+                                   ferplus_mode=config.ferplus_mode, limit=config.limit,
+                                   progress=config.progress))
+    if not parts:
+        raise ValueError("no data sets given: set 'datasets' (e.g. ferplus: DIR, utkface: DIR)")
+    return FaceArrays.concatenate([p.resized(config.input_size) for p in parts])
+
+
+def torch_predictor(net: MultiTaskNet, device: torch.device):
+    """A ``PredictFn`` over a torch network, for validation with the shared scorer."""
+
+    @torch.no_grad()
+    def predict(images: np.ndarray) -> dict[str, np.ndarray]:
+        pixels = torch.from_numpy(images).to(device).permute(0, 3, 1, 2).float()
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
+            outputs = net.predict(pixels)
+        return {name: value.float().cpu().numpy() for name, value in zip(HEADS, outputs,
+                                                                         strict=True)}
+
+    return predict
+
+
+def build_model(config: TrainConfig) -> MultiTaskNet:
+    net = create_model(config.backbone, config.input_size,
+                       pretrained=config.pretrained and not config.init)
+    if config.init:
+        state = torch.load(config.init, map_location="cpu")
+        state = state.get("model", state)
+        missing, unexpected = net.load_state_dict(
+            {k: v.float() for k, v in state.items()}, strict=False)
+        if unexpected:
+            raise ValueError(f"{config.init}: unexpected tensors {unexpected[:5]}")
+    return net
+
+
+def _atomic_save(obj: Any, path: Path) -> None:
+    partial = path.with_name(path.name + ".partial")
+    torch.save(obj, partial)
+    partial.replace(path)
+
+
+def train(config: TrainConfig, resume: bool = True) -> dict[str, Any]:
+    """Train per ``config``; returns the best epoch's validation metrics and checkpoint path."""
+    seed_everything(config.seed)
+    device = pick_device(config.device)
+    out_dir = Path(config.out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    train_arrays = load_split(config, "train")
+    valid_arrays = load_split(config, "valid")
+
+    net = build_model(config).to(device)
+    if device.type == "cuda":
+        net = net.to(memory_format=torch.channels_last)
+        torch.backends.cudnn.benchmark = True
+    counts = train_arrays.expression.sum(axis=0)
+    class_weights = None
+    if config.class_weighted and counts.sum() > 0:
+        w = np.where(counts > 0, counts.max() / np.maximum(counts, 1), 0.0)
+        class_weights = torch.tensor(w, dtype=torch.float32, device=device)
+
+    steps_per_epoch = math.ceil(len(train_arrays) / config.batch_size)
+    total_steps = steps_per_epoch * config.epochs
+    optimizer = torch.optim.AdamW(net.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+
+    def lr_factor(step: int) -> float:
+        if step < config.warmup_steps:
+            return (step + 1) / config.warmup_steps
+        progress = (step - config.warmup_steps) / max(1, total_steps - config.warmup_steps)
+        return 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
+
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_factor)
+    start_epoch, best, history = 0, {"score": -1.0}, []
+    last_path, best_path = out_dir / "last.pt", out_dir / "best.pt"
+    if resume and last_path.exists():
+        state = torch.load(last_path, map_location="cpu", weights_only=False)
+        net.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+        start_epoch, best, history = state["epoch"] + 1, state["best"], state["history"]
+        print(f"resumed from {last_path} at epoch {start_epoch}", flush=True)
+
+    images = torch.from_numpy(train_arrays.images).to(device)
+    labels = {name: torch.from_numpy(getattr(train_arrays, name)).to(device)
+              for name in ("expression", "age", "gender", "ethnicity", "valence", "arousal")}
+    generator = torch.Generator(device=device)
+    predict = torch_predictor(net, device)
+    step = start_epoch * steps_per_epoch
+    for epoch in range(start_epoch, config.epochs):
+        generator.manual_seed(config.seed * 1000 + epoch)
+        head_only = epoch < config.head_epochs
+        for p in net.backbone.parameters():
+            p.requires_grad_(not head_only)
+        net.train()
+        if head_only:
+            net.backbone.eval()  # keep pretrained batch-norm statistics while heads warm up
+        order = torch.randperm(len(train_arrays), device=device, generator=generator)
+        started, seen, running = time.time(), 0, 0.0
+        bar = tqdm(range(steps_per_epoch), desc=f"epoch {epoch + 1}/{config.epochs}",
+                   disable=not config.progress, leave=False)
+        for index in bar:
+            batch_index = order[index * config.batch_size:(index + 1) * config.batch_size]
+            pixels = images[batch_index].permute(0, 3, 1, 2).float()
+            pixels = augment(pixels, generator=generator)
+            if device.type == "cuda":
+                pixels = pixels.contiguous(memory_format=torch.channels_last)
+            batch = {name: value[batch_index] for name, value in labels.items()}
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
+                outputs = net(pixels)
+            loss, parts = multitask_loss(outputs, batch, class_weights, config.label_smoothing,
+                                         config.loss_weights)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            scheduler.step()
+            step += 1
+            seen += len(batch_index)
+            loss_value = float(loss.detach())
+            running = 0.98 * running + 0.02 * loss_value if index else loss_value
+            bar.set_postfix(loss=f"{running:.3f}")
+            if config.max_steps and step >= config.max_steps:
+                break
+        net.eval()
+        metrics = score_outputs(valid_arrays, predict_arrays(predict, valid_arrays),
+                                age_decoder=config.age_decoder)
+        score = selection_score(metrics)
+        elapsed = time.time() - started
+        record = {"epoch": epoch + 1, "loss": running, "score": score, "images_per_s":
+                  seen / max(elapsed, 1e-9), "seconds": elapsed, "valid": _brief(metrics)}
+        history.append(record)
+        print(f"epoch {epoch + 1}/{config.epochs} loss {running:.3f} {seen / elapsed:.0f} img/s"
+              f" | valid {summary_line(metrics)} | score {score:.4f}", flush=True)
+        if score > best["score"]:
+            best = {"score": score, "epoch": epoch + 1, "metrics": metrics,
+                    "trained_heads": trained_heads(train_arrays)}
+            _atomic_save({"model": net.state_dict(), "config": config.to_dict(),
+                          "best": best}, best_path)
+        _atomic_save({"model": net.state_dict(), "optimizer": optimizer.state_dict(),
+                      "scheduler": scheduler.state_dict(), "epoch": epoch, "best": best,
+                      "history": history, "config": config.to_dict()}, last_path)
+        (out_dir / "history.json").write_text(json.dumps(history, indent=1))
+        if config.max_steps and step >= config.max_steps:
+            break
+    return {"best": best, "checkpoint": str(best_path), "history": history}
+
+
+def trained_heads(arrays: FaceArrays) -> list[str]:
+    """Heads that had at least one label in the training data (the others stay untrained)."""
+    heads = ["embedding"]
+    if (arrays.expression.sum(axis=1) > 0).any():
+        heads.append("expression")
+    if (~np.isnan(arrays.valence)).any() and (~np.isnan(arrays.arousal)).any():
+        heads.append("valence_arousal")
+    heads += [h for h in ("age", "gender", "ethnicity") if (getattr(arrays, h) >= 0).any()]
+    return heads
+
+
+def _brief(metrics: dict[str, dict]) -> dict[str, float]:
+    out = {}
+    for head, values in metrics.items():
+        out[head] = round(values["mae"] if head == "age" else values["accuracy"], 4)
+    return out
