@@ -8,7 +8,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-# from facemtl.analyzer import FaceAnalyzer
-# from facemtl.results.face import Face
+from facemtl.analyzer import FaceAnalyzer
+from facemtl.results.face import Face
 
 __all__ = ["Face", "FaceAnalyzer", "__version__"]

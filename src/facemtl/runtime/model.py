@@ -1,0 +1,107 @@
+"""Run an exported multi-task model as its card says: preprocess -> onnxruntime -> decode."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+
+from facemtl.errors import ModelError
+from facemtl.runtime.card import ModelCard
+from facemtl.runtime.decode import decode_age
+from facemtl.runtime.preprocess import to_batch
+from facemtl.runtime.registry import DEFAULT_MODEL, resolve_model
+
+
+class FaceModel:
+    """One exported model. ``predict`` gives raw head outputs; ``postprocess`` answers.
+
+    ``threads`` sets onnxruntime's intra-op threads (0 = its default, all cores).
+    """
+
+    def __init__(self, card: ModelCard, threads: int = 0) -> None:
+        card.verify()
+        self.card = card
+        options = ort.SessionOptions()
+        options.log_severity_level = 3
+        if threads:
+            options.intra_op_num_threads = threads
+            options.inter_op_num_threads = 1
+        try:
+            self.session = ort.InferenceSession(str(card.onnx_path), sess_options=options,
+                                                providers=["CPUExecutionProvider"])
+        except Exception as error:  # onnxruntime raises its own exception types
+            raise ModelError(f"{card.onnx_path}: cannot load ONNX model ({error})") from None
+        self.input_name = self.session.get_inputs()[0].name
+        self.output_names = [o.name for o in self.session.get_outputs()]
+
+    @classmethod
+    def load(cls, name_or_path: str | Path = DEFAULT_MODEL, threads: int = 0) -> FaceModel:
+        return cls(ModelCard.load(resolve_model(name_or_path)), threads=threads)
+
+    @property
+    def input_size(self) -> int:
+        return self.card.input_size
+
+    def preprocess(self, crops: list[np.ndarray]) -> np.ndarray:
+        return to_batch(crops, self.card.input_size, self.card.colour)
+
+    def predict(self, crops: list[np.ndarray]) -> dict[str, np.ndarray]:
+        """Head outputs for RGB uint8 crops (any size), all in one batch."""
+        if not crops:
+            return {}
+        values = self.session.run(self.output_names, {self.input_name: self.preprocess(crops)})
+        return dict(zip(self.output_names, values, strict=True))
+
+    def postprocess(self, outputs: dict[str, np.ndarray]) -> list[dict[str, object]]:
+        """Per-face answers: labels, probabilities, decoded age, normalised embedding.
+
+        Heads the card marks untrained give None rather than numbers nobody trained.
+        """
+        if not outputs:
+            return []
+        card = self.card
+        n = len(next(iter(outputs.values())))
+        results: list[dict[str, object]] = [{} for _ in range(n)]
+        if card.trained("expression"):
+            names = card.labels("expression")
+            for result, probs in zip(results, outputs["expression"], strict=True):
+                result["emotion"] = names[int(np.argmax(probs))]
+                result["emotion_probs"] = {k: float(p) for k, p in zip(names, probs, strict=True)}
+        if card.trained("valence_arousal"):
+            for result, (valence, arousal) in zip(results, outputs["valence_arousal"],
+                                                  strict=True):
+                result["valence"], result["arousal"] = float(valence), float(arousal)
+        if card.trained("age"):
+            ages = decode_age(outputs["age"], card.output("age").get("decoder", "top2"))
+            for result, age in zip(results, ages, strict=True):
+                result["age"] = float(age)
+        if card.trained("gender"):
+            names = card.labels("gender")
+            threshold = float(card.output("gender").get("threshold", 0.5))
+            for result, p_second in zip(results, outputs["gender"].reshape(-1), strict=True):
+                second = bool(p_second >= threshold)
+                result["gender"] = names[int(second)]
+                result["gender_prob"] = float(p_second if second else 1.0 - p_second)
+        if card.trained("ethnicity"):
+            names = card.labels("ethnicity")
+            for result, probs in zip(results, outputs["ethnicity"], strict=True):
+                result["ethnicity"] = names[int(np.argmax(probs))]
+                result["ethnicity_probs"] = {k: float(p) for k, p in zip(names, probs,
+                                                                          strict=True)}
+        if "embedding" in outputs:
+            embeddings = outputs["embedding"].astype(np.float32)
+            norms = np.linalg.norm(embeddings, axis=1, keepdims=True)
+            embeddings = embeddings / np.maximum(norms, 1e-12)
+            for result, embedding in zip(results, embeddings, strict=True):
+                result["embedding"] = embedding
+        return results
+
+    def __call__(self, crops: list[np.ndarray]) -> list[dict[str, object]]:
+        return self.postprocess(self.predict(crops))
+
+
+def check_model_file(path: str | Path) -> None:
+    """Raise ModelError unless ``path`` names a loadable model (used by the CLI up front)."""
+    FaceModel.load(path)
