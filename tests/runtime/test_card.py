@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from facemtl.errors import ModelError
+from facemtl.runtime import FaceModel, ModelCard, available_models, resolve_model
+from facemtl.runtime.card import sha256_of
+
+
+def test_bundled_model_card_is_complete():
+    assert "base" in available_models()
+    card = ModelCard.load(resolve_model("base"))
+    assert card.raw["onnx"]["sha256"] == sha256_of(card.onnx_path)
+    assert card.labels("expression")[:2] == ["anger", "contempt"]
+    assert card.labels("ethnicity") == ["white", "black", "asian", "indian", "other"]
+    assert card.output("age")["decoder"] == "top2"
+    for key in ("ferplus/test", "utkface/test"):
+        assert key in card.raw["metrics"], f"card lacks test metrics for {key}"
+
+
+def test_corrupt_weights_are_refused(tmp_path):
+    source = resolve_model("base")
+    shutil.copy(source, tmp_path / "m.json")
+    data = bytearray(ModelCard.load(source).onnx_path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    (tmp_path / "base.onnx").write_bytes(bytes(data))
+    with pytest.raises(ModelError, match="SHA-256"):
+        FaceModel.load(tmp_path / "m.json")
+
+
+def test_unknown_model_name_and_bad_card(tmp_path):
+    with pytest.raises(ModelError, match="unknown model"):
+        resolve_model("no-such-model")
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"format": "something else"}))
+    with pytest.raises(ModelError, match="not a facemtl-card"):
+        ModelCard.load(bad)
+
+
+def test_ckplus_evaluation_reproduces_the_card(ckplus_dir):
+    """`facemtl evaluate` must give the numbers the card reports (CK+48 is the quick one)."""
+    from facemtl.evaluate import evaluate
+
+    card = ModelCard.load(resolve_model("base"))
+    recorded = card.raw["metrics"]["ckplus/all"]["expression"]
+    result = evaluate("ckplus", ckplus_dir, "all", progress=False)
+    measured = result["metrics"]["expression"]
+    assert measured["accuracy"] == pytest.approx(recorded["accuracy"], abs=1e-6)
+    assert measured["macro_f1"] == pytest.approx(recorded["macro_f1"], abs=1e-6)
+    assert measured["accuracy"] > 0.55  # 7-way posed expressions; chance is about 0.25
