@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from facemtl.data.arrays import build_arrays
-from facemtl.data.cache import read_samples
+from facemtl.data.cache import dataset_face_finder, read_samples
 from facemtl.evaluation import predict_arrays, score_outputs
 from facemtl.runtime.model import FaceModel
 from facemtl.runtime.registry import DEFAULT_MODEL
@@ -31,17 +31,8 @@ def evaluate(dataset: str, data_dir: str | Path, split: str = "test",
         raise ValueError(f"{dataset} has splits {', '.join(SPLITS[dataset])}, not {split!r}")
     face_model = model if isinstance(model, FaceModel) else FaceModel.load(model, threads)
     samples = read_samples(dataset, data_dir, split, ferplus_mode="majority")
-    detect = None
-    if any(s.crop == "detect" for s in samples):
-        from facemtl.detect import RetinaFaceDetector
-
-        detector = RetinaFaceDetector(min_face=10, threads=threads)
-
-        def detect(image: np.ndarray):
-            found = detector.detect(image)
-            return found[0].box if found else None
-
-    arrays = build_arrays(samples, face_model.input_size, detect=detect, progress=progress)
+    arrays = build_arrays(samples, face_model.input_size,
+                          detect=dataset_face_finder(samples, threads), progress=progress)
     outputs = predict_arrays(lambda batch: face_model.predict(list(batch)), arrays, 128)
     names = tuple(face_model.card.labels("expression"))
     if dataset == "ckplus" and "expression" in outputs:

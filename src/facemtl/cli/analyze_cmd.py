@@ -63,7 +63,7 @@ def run_analyze(args: argparse.Namespace) -> int:
                 failures += 1
                 tqdm.write(f"facemtl: error: {error}", file=sys.stderr)
                 continue
-            except (OSError, MemoryError, ValueError) as error:
+            except Exception as error:  # noqa: BLE001 - one bad file must not stop the batch
                 failures += 1
                 tqdm.write(f"facemtl: error: {path}: {type(error).__name__}: {error}",
                            file=sys.stderr)

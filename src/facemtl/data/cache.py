@@ -43,16 +43,17 @@ def cached_arrays(dataset: str, data_dir: str | Path, split: str, cache_dir: str
         return FaceArrays.load(path)
     samples = read_samples(dataset, data_dir, split, ferplus_mode)[:limit] if limit else \
         read_samples(dataset, data_dir, split, ferplus_mode)
-    detect = None
-    if any(s.crop == "detect" for s in samples):
-        from facemtl.detect import RetinaFaceDetector
-
-        detector = RetinaFaceDetector(min_face=10)
-
-        def detect(image):  # the largest face's tight box
-            found = detector.detect(image)
-            return found[0].box if found else None
-
-    arrays = build_arrays(samples, size, detect=detect, progress=progress)
+    arrays = build_arrays(samples, size, detect=dataset_face_finder(samples), progress=progress)
     arrays.save(path)
     return arrays
+
+
+def dataset_face_finder(samples: list[Sample], threads: int = 0):
+    """The largest-face box finder for samples that need detection (None if none do).
+
+    ``min_face`` is lowered to 10 px: data set images are single faces, some small."""
+    if not any(s.crop == "detect" for s in samples):
+        return None
+    from facemtl.detect import RetinaFaceDetector, largest_face_box
+
+    return largest_face_box(RetinaFaceDetector(min_face=10, threads=threads))

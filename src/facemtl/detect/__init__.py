@@ -1,9 +1,9 @@
 """Face detection behind one small interface, so that other detectors can be added."""
 
-from facemtl.detect.base import Detection, Detector
+from facemtl.detect.base import Detection, Detector, largest_face_box
 from facemtl.detect.retinaface import RetinaFaceDetector
 
-__all__ = ["Detection", "Detector", "RetinaFaceDetector", "create_detector"]
+__all__ = ["Detection", "Detector", "RetinaFaceDetector", "create_detector", "largest_face_box"]
 
 
 def create_detector(name: str = "retinaface", **kwargs: object) -> Detector:

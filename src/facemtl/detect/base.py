@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -27,3 +28,14 @@ class Detector(Protocol):
     def detect(self, image: np.ndarray) -> list[Detection]:
         """Return the faces found, largest first."""
         ...
+
+
+def largest_face_box(detector: Detector) -> Callable[[np.ndarray], tuple[float, float, float, float] | None]:
+    """A function giving the largest face's tight box in an image, or None: how data set
+    images are cropped for training and evaluation, so both match inference."""
+
+    def box(image: np.ndarray) -> tuple[float, float, float, float] | None:
+        found = detector.detect(image)
+        return found[0].box if found else None
+
+    return box
