@@ -13,7 +13,7 @@ import torch.nn.functional as F
 
 def augment(pixels: torch.Tensor, generator: torch.Generator | None = None, rotate: float = 10.0,
             shift: float = 0.06, zoom: float = 0.1, shear: float = 0.08, jitter: float = 0.25,
-            grey_probability: float = 0.15) -> torch.Tensor:
+            grey_probability: float = 0.15, erase_probability: float = 0.0) -> torch.Tensor:
     """Augment float pixels (N, 3, H, W) in 0..255 with one random transform per image."""
     n = pixels.shape[0]
     device = pixels.device
@@ -44,4 +44,28 @@ def augment(pixels: torch.Tensor, generator: torch.Generator | None = None, rota
     luma = (out * torch.tensor([0.299, 0.587, 0.114], device=device).view(1, 3, 1, 1)).sum(
         dim=1, keepdim=True)
     out = torch.where(grey, luma.expand_as(out), out)
+    if erase_probability > 0:
+        out = random_erase(out, erase_probability, generator)
     return out.clamp(0, 255)
+
+
+def random_erase(pixels: torch.Tensor, probability: float, generator: torch.Generator | None = None,
+                 area: tuple[float, float] = (0.02, 0.2)) -> torch.Tensor:
+    """Fill one random rectangle per chosen image with grey (random erasing / cutout), which
+    keeps the network from leaning on a single facial region."""
+    n, _, height, width = pixels.shape
+    device = pixels.device
+    rand = torch.rand(n, 5, device=device, generator=generator)
+    fraction = area[0] + rand[:, 0] * (area[1] - area[0])
+    aspect = torch.exp((rand[:, 1] - 0.5) * 2 * math.log(2.0))
+    h = (torch.sqrt(fraction * aspect) * height).clamp(1, height)
+    w = (torch.sqrt(fraction / aspect) * width).clamp(1, width)
+    top = rand[:, 2] * (height - h)
+    left = rand[:, 3] * (width - w)
+    ys = torch.arange(height, device=device).view(1, height, 1)
+    xs = torch.arange(width, device=device).view(1, 1, width)
+    inside = ((ys >= top.view(n, 1, 1)) & (ys < (top + h).view(n, 1, 1))
+              & (xs >= left.view(n, 1, 1)) & (xs < (left + w).view(n, 1, 1)))
+    chosen = (rand[:, 4] < probability).view(n, 1, 1)
+    mask = (inside & chosen).unsqueeze(1)
+    return torch.where(mask, torch.full_like(pixels, 127.5), pixels)

@@ -29,6 +29,7 @@ class TrainConfig:
     label_smoothing: float = 0.0
     class_weighted: bool = False  # expression weights 1/count, normalised to the largest class
     loss_weights: dict[str, float] = field(default_factory=dict)
+    erase_probability: float = 0.0  # random erasing (cutout) share of training images
     age_decoder: str = "top2"
     seed: int = 0
     device: str = "auto"

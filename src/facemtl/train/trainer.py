@@ -143,7 +143,8 @@ def train(config: TrainConfig, resume: bool = True) -> dict[str, Any]:
         for index in bar:
             batch_index = order[index * config.batch_size:(index + 1) * config.batch_size]
             pixels = images[batch_index].permute(0, 3, 1, 2).float()
-            pixels = augment(pixels, generator=generator)
+            pixels = augment(pixels, generator=generator,
+                             erase_probability=config.erase_probability)
             if device.type == "cuda":
                 pixels = pixels.contiguous(memory_format=torch.channels_last)
             batch = {name: value[batch_index] for name, value in labels.items()}
