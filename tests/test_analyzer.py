@@ -52,3 +52,15 @@ def test_embedding_is_unit_length_and_frozen(media, analyzer):
         pass
     else:
         raise AssertionError("Face must be frozen")
+
+
+def test_inference_never_imports_torch(media):
+    import subprocess
+    import sys
+
+    code = ("import sys; from facemtl import FaceAnalyzer; "
+            f"FaceAnalyzer().analyze({str(media / 'single_face.jpg')!r}); "
+            "print('torch' in sys.modules, 'timm' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False False"

@@ -7,6 +7,7 @@ Modes mirror the Python API (``FaceAnalyzer.analyze``, ``evaluate``, ``train``,
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from facemtl import __version__
@@ -40,6 +41,10 @@ def main(argv: list[str] | None = None) -> int:
     except (FileNotFoundError, ValueError) as error:
         print(f"facemtl: error: {error}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # stdout was closed early (e.g. `facemtl analyze ... | head`): stop quietly.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except KeyboardInterrupt:
         print("facemtl: interrupted", file=sys.stderr)
         return 130

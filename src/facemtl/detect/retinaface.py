@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
-import onnxruntime as ort
 
 from facemtl.detect.base import Detection
+from facemtl.runtime.session import cpu_session
 
 
 class RetinaFaceDetector:
@@ -31,13 +31,7 @@ class RetinaFaceDetector:
     ) -> None:
         from retinaface import WEIGHTS
 
-        options = ort.SessionOptions()
-        if threads:
-            options.intra_op_num_threads = threads
-        options.log_severity_level = 3
-        self._session = ort.InferenceSession(
-            WEIGHTS, sess_options=options, providers=["CPUExecutionProvider"]
-        )
+        self._session = cpu_session(WEIGHTS, threads)
         self.score_threshold = score_threshold
         self.nms_threshold = nms_threshold
         self.min_face = min_face

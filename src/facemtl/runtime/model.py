@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import onnxruntime as ort
 
 from facemtl.errors import ModelError
 from facemtl.runtime.card import ModelCard
 from facemtl.runtime.decode import decode_age
 from facemtl.runtime.preprocess import to_batch
 from facemtl.runtime.registry import DEFAULT_MODEL, resolve_model
+from facemtl.runtime.session import cpu_session
 
 
 class FaceModel:
@@ -23,14 +23,8 @@ class FaceModel:
     def __init__(self, card: ModelCard, threads: int = 0) -> None:
         card.verify()
         self.card = card
-        options = ort.SessionOptions()
-        options.log_severity_level = 3
-        if threads:
-            options.intra_op_num_threads = threads
-            options.inter_op_num_threads = 1
         try:
-            self.session = ort.InferenceSession(str(card.onnx_path), sess_options=options,
-                                                providers=["CPUExecutionProvider"])
+            self.session = cpu_session(card.onnx_path, threads)
         except Exception as error:  # onnxruntime raises its own exception types
             raise ModelError(f"{card.onnx_path}: cannot load ONNX model ({error})") from None
         self.input_name = self.session.get_inputs()[0].name
