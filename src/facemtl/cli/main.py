@@ -1,4 +1,4 @@
-"""Entry point: ``facemtl analyze | evaluate | train | export``.
+"""Entry point: ``facemtl analyze | evaluate | models | train | export``.
 
 Modes mirror the Python API (``FaceAnalyzer.analyze``, ``evaluate``, ``train``,
 ``export_checkpoint``). Errors the user can fix print as one line, never a traceback.
@@ -17,6 +17,7 @@ from facemtl.errors import FacemtlError
 def build_parser() -> argparse.ArgumentParser:
     from facemtl.cli.analyze_cmd import add_analyze_parser
     from facemtl.cli.evaluate_cmd import add_evaluate_parser
+    from facemtl.cli.models_cmd import add_models_parser
     from facemtl.cli.train_cmd import add_train_parser
 
     parser = argparse.ArgumentParser(
@@ -26,6 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     add_analyze_parser(commands)
     add_evaluate_parser(commands)
+    add_models_parser(commands)
     add_train_parser(commands)
     return parser
 

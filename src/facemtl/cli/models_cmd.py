@@ -1,0 +1,33 @@
+"""``facemtl models``: the bundled models and the figures their cards report."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+
+def add_models_parser(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser("models", help="list bundled models and their card metrics")
+    parser.add_argument("--json", action="store_true", help="print the full cards as JSON")
+    parser.set_defaults(func=run_models)
+
+
+def run_models(args: argparse.Namespace) -> int:
+    from facemtl.runtime import ModelCard, available_models, resolve_model
+
+    cards = [ModelCard.load(resolve_model(name)) for name in available_models()]
+    if args.json:
+        print(json.dumps({card.name: card.raw for card in cards}, indent=2))
+        return 0
+    for card in cards:
+        trained = [h for h in card.raw["outputs"] if card.trained(h)]
+        print(f"{card.name}  {card.raw.get('backbone')}  {card.input_size}px "
+              f"{card.colour}  heads: {', '.join(trained)}")
+        for key, values in card.raw.get("metrics", {}).items():
+            figures = []
+            for head, metric in values.items():
+                if isinstance(metric, dict):
+                    figures.append(f"{head} MAE {metric['mae']:.2f}" if head == "age"
+                                   else f"{head} acc {metric['accuracy']:.4f}")
+            print(f"  {key}: {', '.join(figures)}")
+    return 0

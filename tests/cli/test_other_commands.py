@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+import json
+
+from tests.cli.test_analyze_cli import run_cli
+
+
+def test_single_face_photo(media):
+    result = run_cli("analyze", str(media / "single_face.jpg"), "-q")
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(rows) == 1 and rows[0]["face"] == 0 and rows[0]["box"][2] > 100
+
+
+def test_evaluate_json_on_ckplus(ckplus_dir):
+    result = run_cli("evaluate", "--dataset", "ckplus", "--data", str(ckplus_dir), "--json", "-q")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["n"] == 981 and report["split"] == "all"
+    expression = report["metrics"]["expression"]
+    assert set(expression["per_class_recall"]) == {"anger", "contempt", "disgust", "fear",
+                                                   "happiness", "sadness", "surprise"}
+    assert 0 < expression["macro_f1"] <= 1 and 0.55 < expression["accuracy"] <= 1
+    confusion = expression["confusion"]
+    assert len(confusion) == 8 and sum(map(sum, confusion)) == 981
+
+
+def test_evaluate_bad_data_folder_is_one_line(tmp_path):
+    result = run_cli("evaluate", "--dataset", "ferplus", "--data", str(tmp_path), "-q")
+    assert result.returncode == 2
+    assert "label file not found" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_models_lists_the_bundled_model():
+    result = run_cli("models")
+    assert result.returncode == 0
+    assert result.stdout.startswith("base ") and "ferplus/test" in result.stdout
+
+
+def test_train_rejects_malformed_data_argument():
+    result = run_cli("train", "--data", "ferplus", "--epochs", "1")
+    assert result.returncode == 2
+    assert "expected NAME=DIR" in result.stderr and "Traceback" not in result.stderr
