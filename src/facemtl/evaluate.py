@@ -11,6 +11,7 @@ import numpy as np
 from facemtl.data.arrays import build_arrays
 from facemtl.data.cache import dataset_face_finder, read_samples
 from facemtl.evaluation import predict_arrays, score_outputs
+from facemtl.labels import EMOTIONS
 from facemtl.runtime.model import FaceModel
 from facemtl.runtime.registry import DEFAULT_MODEL
 
@@ -40,7 +41,7 @@ def evaluate(dataset: str, data_dir: str | Path, split: str = "test",
         outputs["expression"] = np.where(present, outputs["expression"], 0.0)
     age_decoder = face_model.card.output("age").get("decoder", "top2")
     metrics = score_outputs(arrays, outputs, age_decoder=age_decoder,
-                            emotions=names or score_outputs.__defaults__[2])
+                            emotions=names or EMOTIONS)
     trained = [h for h in metrics if face_model.card.trained(h)]
     return {"model": face_model.card.name, "dataset": dataset, "split": split,
             "n": len(arrays), "metrics": {h: metrics[h] for h in trained}}

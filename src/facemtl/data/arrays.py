@@ -17,7 +17,7 @@ import numpy as np
 from facemtl.align.crop import tight_crop
 from facemtl.data.samples import Sample
 from facemtl.io.images import load_image
-from facemtl.labels import EMOTIONS, MISSING
+from facemtl.labels import EMOTIONS
 from facemtl.runtime.preprocess import resize_face
 
 
@@ -135,5 +135,3 @@ def build_arrays(samples: Sequence[Sample], size: int,
         arousal=np.array([s.arousal for s in samples], np.float32),
     )
 
-
-__all__ = ["MISSING", "FaceArrays", "build_arrays"]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -108,11 +107,3 @@ def _to_uint8(array: np.ndarray) -> np.ndarray:
         return array.astype(np.uint8) * 255
     return np.clip(array, 0, 255).astype(np.uint8)
 
-
-def describe(source: Any) -> str:
-    """A short name for an input, for messages and the ``file`` field of results."""
-    if isinstance(source, (str, os.PathLike)):
-        return str(source)
-    if isinstance(source, np.ndarray):
-        return f"<array {source.shape}>"
-    return f"<{type(source).__name__}>"

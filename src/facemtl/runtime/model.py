@@ -95,7 +95,3 @@ class FaceModel:
     def __call__(self, crops: list[np.ndarray]) -> list[dict[str, object]]:
         return self.postprocess(self.predict(crops))
 
-
-def check_model_file(path: str | Path) -> None:
-    """Raise ModelError unless ``path`` names a loadable model (used by the CLI up front)."""
-    FaceModel.load(path)

@@ -40,7 +40,10 @@ def pick_device(name: str) -> torch.device:
 def load_split(config: TrainConfig, split: str) -> FaceArrays:
     parts = []
     for dataset, folder in config.datasets.items():
-        name = split if split == "train" else VALID_SPLIT.get(dataset, split)
+        if dataset not in VALID_SPLIT:
+            raise ValueError(f"cannot train on {dataset!r}: training takes "
+                             f"{', '.join(VALID_SPLIT)} (data sets with train/valid splits)")
+        name = split if split == "train" else VALID_SPLIT[dataset]
         parts.append(cached_arrays(dataset, folder, name, config.cache_dir,
                                    ferplus_mode=config.ferplus_mode, limit=config.limit,
                                    progress=config.progress))
