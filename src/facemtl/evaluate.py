@@ -10,10 +10,10 @@ import numpy as np
 
 from facemtl.data.arrays import build_arrays
 from facemtl.data.cache import dataset_face_finder, read_samples
-from facemtl.evaluation import predict_arrays, score_outputs
 from facemtl.labels import EMOTIONS
 from facemtl.runtime.model import FaceModel
 from facemtl.runtime.registry import DEFAULT_MODEL
+from facemtl.scoring import predict_arrays, score_outputs
 
 #: What each data set can measure and which split names it has.
 SPLITS = {"ferplus": ("train", "valid", "test"), "utkface": ("train", "valid", "test"),

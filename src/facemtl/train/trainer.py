@@ -16,8 +16,8 @@ from tqdm import tqdm
 
 from facemtl.data.arrays import FaceArrays
 from facemtl.data.cache import cached_arrays
-from facemtl.evaluation import predict_arrays, score_outputs, selection_score, summary_line
 from facemtl.models import HEADS, MultiTaskNet, create_model
+from facemtl.scoring import predict_arrays, score_outputs, selection_score, summary_line
 from facemtl.train.augment import augment
 from facemtl.train.config import TrainConfig
 from facemtl.train.losses import multitask_loss
