@@ -56,7 +56,7 @@ def test_batch_without_any_label_gives_zero_loss():
              "gender": torch.tensor([MISSING] * 2), "ethnicity": torch.tensor([MISSING] * 2),
              "valence": torch.full((2,), float("nan")), "arousal": torch.full((2,), float("nan"))}
     total, parts = multitask_loss(outputs, batch)
-    assert parts == {} and float(total) == 0.0
+    assert parts == {} and float(total.detach()) == 0.0
 
 
 def test_ccc_is_zero_loss_for_perfect_agreement():
