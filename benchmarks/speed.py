@@ -4,7 +4,8 @@
 
 Reports milliseconds per face for the model alone (batch 1, one thread and all threads),
 the five faces of multi_face.jpg in one batch against one at a time (the ratio is why
-FaceAnalyzer batches every image's faces), and the whole pipeline per image. Results go to
+FaceAnalyzer batches every image's faces), and the whole pipeline per image, with
+onnxruntime's thread spinning off (facemtl's setting) and on (onnxruntime's default). Results go to
 stdout and to benchmarks/results/speed.json.
 """
 
@@ -22,6 +23,7 @@ import numpy as np
 from facemtl import FaceAnalyzer
 from facemtl.io import load_image
 from facemtl.runtime import FaceModel
+from facemtl.runtime.session import cpu_session
 
 ROOT = Path(__file__).resolve().parents[1]
 MEDIA = Path(os.environ.get("FACEMTL_SHARED", ROOT.parent / "shared")) / "media"
@@ -44,6 +46,7 @@ def main() -> None:
     parser.add_argument("--model", default="base")
     parser.add_argument("--repeat", type=int, default=50)
     args = parser.parse_args()
+    from retinaface import WEIGHTS
 
     image = load_image(MEDIA / "multi_face.jpg")
     analyzer = FaceAnalyzer(model=args.model)
@@ -69,6 +72,14 @@ def main() -> None:
         "pipeline_ms_multi_face_jpg": best_ms(lambda: analyzer.analyze_array(image),
                                               args.repeat),
     }
+    # the same pipeline with onnxruntime's thread spinning left on (its default), side by side
+    spinning = FaceAnalyzer(model=args.model)
+    spinning.detector.session = cpu_session(WEIGHTS, spinning=True)
+    spinning.model.session = cpu_session(spinning.model.card.onnx_path, spinning=True)
+    results["pipeline_ms_multi_face_jpg_spinning_on"] = best_ms(
+        lambda: spinning.analyze_array(image), args.repeat)
+    results["spinning_off_speedup"] = (results["pipeline_ms_multi_face_jpg_spinning_on"]
+                                       / results["pipeline_ms_multi_face_jpg"])
     results["batching_speedup"] = (results["model_ms_5faces_one_by_one_1thread"]
                                    / results["model_ms_5faces_one_batch_1thread"])
     out = ROOT / "benchmarks" / "results" / "speed.json"

@@ -31,7 +31,7 @@ class RetinaFaceDetector:
     ) -> None:
         from retinaface import WEIGHTS
 
-        self._session = cpu_session(WEIGHTS, threads)
+        self.session = cpu_session(WEIGHTS, threads)
         self.score_threshold = score_threshold
         self.nms_threshold = nms_threshold
         self.min_face = min_face
@@ -48,7 +48,7 @@ class RetinaFaceDetector:
             size = (max(1, round(width * scale)), max(1, round(height * scale)))
             small = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
         inputs = preprocess(np.ascontiguousarray(small))
-        outputs = self._session.run(None, {"input": inputs})
+        outputs = self.session.run(None, {"input": inputs})
         faces = postprocess(
             [o.copy() for o in outputs],
             *inputs.shape,

@@ -13,6 +13,8 @@ import numpy as np
 def resize_face(crop: np.ndarray, size: int) -> np.ndarray:
     """Resize an RGB crop to ``size`` x ``size`` (area filter down, bilinear up)."""
     height, width = crop.shape[:2]
+    if height == width == size:
+        return crop
     interpolation = cv2.INTER_AREA if min(height, width) > size else cv2.INTER_LINEAR
     return cv2.resize(crop, (size, size), interpolation=interpolation)
 
