@@ -34,17 +34,17 @@ def score_outputs(arrays: FaceArrays, outputs: dict[str, np.ndarray], age_decode
                   ) -> dict[str, dict]:
     """Metrics for each head that has labels in ``arrays``."""
     metrics: dict[str, dict] = {}
-    has_expression = arrays.expression.sum(axis=1) > 0
+    has_expression = arrays.labelled("expression")
     if has_expression.any():
         labels = np.where(has_expression, arrays.expression.argmax(axis=1), MISSING)
         metrics["expression"] = classification_metrics(
             labels, outputs["expression"].argmax(axis=1), emotions)
-    if (arrays.age != MISSING).any():
+    if arrays.labelled("age").any():
         metrics["age"] = age_metrics(arrays.age, decode_age(outputs["age"], age_decoder))
-    if (arrays.gender != MISSING).any():
+    if arrays.labelled("gender").any():
         predicted = (outputs["gender"].reshape(-1) >= gender_threshold).astype(np.int64)
         metrics["gender"] = classification_metrics(arrays.gender, predicted, GENDERS)
-    if (arrays.ethnicity != MISSING).any():
+    if arrays.labelled("ethnicity").any():
         metrics["ethnicity"] = classification_metrics(
             arrays.ethnicity, outputs["ethnicity"].argmax(axis=1), ETHNICITIES)
     return metrics

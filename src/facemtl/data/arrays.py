@@ -16,8 +16,9 @@ import numpy as np
 
 from facemtl.align.crop import tight_crop
 from facemtl.data.samples import Sample
+from facemtl.io.atomic import atomic_path
 from facemtl.io.images import load_image
-from facemtl.labels import EMOTIONS
+from facemtl.labels import EMOTIONS, MISSING
 from facemtl.runtime.preprocess import resize_face
 
 
@@ -49,6 +50,14 @@ class FaceArrays:
         images = np.stack([resize_face(image, size) for image in self.images])
         return FaceArrays(**{**self._labels(), "images": images})
 
+    def labelled(self, head: str) -> np.ndarray:
+        """Boolean mask of the samples that carry a label for ``head``."""
+        if head == "expression":
+            return self.expression.sum(axis=1) > 0
+        if head == "valence_arousal":
+            return ~np.isnan(self.valence) & ~np.isnan(self.arousal)
+        return getattr(self, head) != MISSING
+
     def _labels(self) -> dict[str, np.ndarray]:
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "images"}
 
@@ -62,13 +71,9 @@ class FaceArrays:
         encoded = [cv2.imencode(".jpg", _grey_or_bgr(image), [cv2.IMWRITE_JPEG_QUALITY, quality])[1]
                    for image in self.images]
         offsets = np.cumsum([0] + [len(e) for e in encoded]).astype(np.int64)
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(path.name + ".partial")
-        with partial.open("wb") as handle:
+        with atomic_path(path) as partial, partial.open("wb") as handle:
             np.savez(handle, jpeg=np.concatenate(encoded) if encoded else np.zeros(0, np.uint8),
                      offsets=offsets, size=np.int32(self.size), **self._labels())
-        partial.replace(path)
 
     @staticmethod
     def load(path: str | Path, size: int | None = None) -> FaceArrays:

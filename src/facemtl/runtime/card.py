@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from facemtl.errors import ModelError
+from facemtl.io.atomic import atomic_path
 
 CARD_FORMAT = "facemtl-card/1"
 
@@ -86,7 +87,6 @@ class ModelCard:
 
     def save(self, path: str | Path | None = None) -> Path:
         target = Path(path or self.path)
-        partial = target.with_name(target.name + ".partial")
-        partial.write_text(json.dumps(self.raw, indent=2) + "\n")
-        partial.replace(target)
+        with atomic_path(target) as partial:
+            partial.write_text(json.dumps(self.raw, indent=2) + "\n")
         return target

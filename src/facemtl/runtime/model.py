@@ -59,10 +59,7 @@ class FaceModel:
         n = len(next(iter(outputs.values())))
         results: list[dict[str, object]] = [{} for _ in range(n)]
         if card.trained("expression"):
-            names = card.labels("expression")
-            for result, probs in zip(results, outputs["expression"], strict=True):
-                result["emotion"] = names[int(np.argmax(probs))]
-                result["emotion_probs"] = {k: float(p) for k, p in zip(names, probs, strict=True)}
+            _add_class_answers(results, outputs["expression"], card.labels("expression"), "emotion")
         if card.trained("valence_arousal"):
             for result, (valence, arousal) in zip(results, outputs["valence_arousal"],
                                                   strict=True):
@@ -79,11 +76,8 @@ class FaceModel:
                 result["gender"] = names[int(second)]
                 result["gender_prob"] = float(p_second if second else 1.0 - p_second)
         if card.trained("ethnicity"):
-            names = card.labels("ethnicity")
-            for result, probs in zip(results, outputs["ethnicity"], strict=True):
-                result["ethnicity"] = names[int(np.argmax(probs))]
-                result["ethnicity_probs"] = {k: float(p) for k, p in zip(names, probs,
-                                                                          strict=True)}
+            _add_class_answers(results, outputs["ethnicity"], card.labels("ethnicity"),
+                               "ethnicity")
         if "embedding" in outputs:
             embeddings = outputs["embedding"].astype(np.float32)
             norms = np.linalg.norm(embeddings, axis=1, keepdims=True)
@@ -95,3 +89,10 @@ class FaceModel:
     def __call__(self, crops: list[np.ndarray]) -> list[dict[str, object]]:
         return self.postprocess(self.predict(crops))
 
+
+def _add_class_answers(results: list[dict[str, object]], probabilities: np.ndarray,
+                       names: list[str], key: str) -> None:
+    """Set ``key`` (the most probable class) and ``key_probs`` (all classes) per face."""
+    for result, probs in zip(results, probabilities, strict=True):
+        result[key] = names[int(np.argmax(probs))]
+        result[f"{key}_probs"] = {k: float(p) for k, p in zip(names, probs, strict=True)}

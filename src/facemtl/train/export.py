@@ -7,6 +7,7 @@ from pathlib import Path
 
 import torch
 
+from facemtl.io.atomic import atomic_path
 from facemtl.labels import AGE_BINS, EMOTIONS, ETHNICITIES, GENDERS
 from facemtl.models import HEADS
 from facemtl.models.multitask import PredictWrapper
@@ -35,13 +36,12 @@ def export_checkpoint(checkpoint: str | Path, out_dir: str | Path, name: str,
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     onnx_path = out_dir / f"{name}.onnx"
-    partial = out_dir / f"{name}.onnx.partial"
     dummy = torch.zeros(2, 3, config.input_size, config.input_size)
-    torch.onnx.export(
-        PredictWrapper(net), (dummy,), str(partial), input_names=["pixels"],
-        output_names=list(HEADS), opset_version=17, dynamo=False,
-        dynamic_axes={"pixels": {0: "batch"}, **{h: {0: "batch"} for h in HEADS}})
-    partial.replace(onnx_path)
+    with atomic_path(onnx_path) as partial:
+        torch.onnx.export(
+            PredictWrapper(net), (dummy,), str(partial), input_names=["pixels"],
+            output_names=list(HEADS), opset_version=17, dynamo=False,
+            dynamic_axes={"pixels": {0: "batch"}, **{h: {0: "batch"} for h in HEADS}})
     best = state.get("best", {})
     trained = set(best.get("trained_heads", HEADS))
     card = {

@@ -16,6 +16,7 @@ from tqdm import tqdm
 
 from facemtl.data.arrays import FaceArrays
 from facemtl.data.cache import cached_arrays
+from facemtl.io.atomic import atomic_path
 from facemtl.models import HEADS, MultiTaskNet, create_model
 from facemtl.scoring import predict_arrays, score_outputs, selection_score, summary_line
 from facemtl.train.augment import augment
@@ -80,9 +81,8 @@ def build_model(config: TrainConfig) -> MultiTaskNet:
 
 
 def _atomic_save(obj: Any, path: Path) -> None:
-    partial = path.with_name(path.name + ".partial")
-    torch.save(obj, partial)
-    partial.replace(path)
+    with atomic_path(path) as partial:
+        torch.save(obj, partial)
 
 
 def train(config: TrainConfig, resume: bool = True) -> dict[str, Any]:
@@ -192,13 +192,8 @@ def train(config: TrainConfig, resume: bool = True) -> dict[str, Any]:
 
 def trained_heads(arrays: FaceArrays) -> list[str]:
     """Heads that had at least one label in the training data (the others stay untrained)."""
-    heads = ["embedding"]
-    if (arrays.expression.sum(axis=1) > 0).any():
-        heads.append("expression")
-    if (~np.isnan(arrays.valence)).any() and (~np.isnan(arrays.arousal)).any():
-        heads.append("valence_arousal")
-    heads += [h for h in ("age", "gender", "ethnicity") if (getattr(arrays, h) >= 0).any()]
-    return heads
+    heads = ("expression", "valence_arousal", "age", "gender", "ethnicity")
+    return ["embedding"] + [h for h in heads if arrays.labelled(h).any()]
 
 
 def _brief(metrics: dict[str, dict]) -> dict[str, float]:

@@ -7,8 +7,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from facemtl.io.atomic import atomic_path
 from facemtl.results.face import Face
-from facemtl.writers.atomic import commit, partial_path
 
 
 def face_label(face: Face) -> str:
@@ -45,15 +45,12 @@ def annotate_image(rgb: np.ndarray, faces: list[Face]) -> np.ndarray:
 def write_annotated(rgb: np.ndarray, faces: list[Face], out_dir: str | Path,
                     source: str | Path) -> Path:
     """Write ``out_dir/<source stem>.jpg`` (PNG sources stay PNG), atomically."""
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     source = Path(source)
     suffix = ".png" if source.suffix.lower() == ".png" else ".jpg"
-    target = out_dir / f"{source.stem}{suffix}"
-    partial = partial_path(target).with_suffix(suffix)
+    target = Path(out_dir) / f"{source.stem}{suffix}"
     ok, encoded = cv2.imencode(suffix, annotate_image(rgb, faces))
     if not ok:
         raise OSError(f"{target}: could not encode annotated image")
-    partial.write_bytes(encoded.tobytes())
-    commit(partial, target)
+    with atomic_path(target) as partial:
+        partial.write_bytes(encoded.tobytes())
     return target

@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 from typing import IO, Any
 
+from facemtl.io.atomic import commit, partial_path
 from facemtl.results.face import FIELDS, Face
-from facemtl.writers.atomic import commit, partial_path
 
 
 def face_rows(file: str, faces: list[Face], embedding: bool = False) -> list[dict[str, Any]]:
