@@ -16,7 +16,7 @@ install: $(BIN)/python
 
 # Everything for the tests: the [train] extra (torch, timm ...) and [dev] (pytest, ruff).
 install-dev: $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e ".[train,dev]"
+	$(BIN)/python -m pip install --quiet -e ".[train,video,dev]"
 
 demo: install
 	$(BIN)/facemtl analyze $(SHARED)/media/multi_face.jpg

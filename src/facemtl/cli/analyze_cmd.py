@@ -1,13 +1,16 @@
-"""``facemtl analyze PATH...``: files, folders (recursive) and globs -> JSONL / CSV rows.
+"""``facemtl analyze PATH...``: images and videos (files, folders, globs) -> JSONL / CSV /
+Parquet rows, annotated copies, per-track plots and summaries.
 
 A bad file gets one line on stderr naming it; the batch goes on; the exit code is 1 if
-any file failed.
+any file failed. A damaged video keeps the rows of the frames before the damage.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+from pathlib import Path
 
 from tqdm import tqdm
 
@@ -16,19 +19,36 @@ from facemtl.errors import FacemtlError
 
 def add_analyze_parser(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
-        "analyze", help="analyse faces in images (JSON lines on stdout)",
+        "analyze", help="analyse faces in images and videos (JSON lines on stdout)",
         description="Detect faces and predict expression, valence/arousal, age, gender and "
-        "ethnicity. Prints one JSON object per face per line; an image without a face gives "
-        "one line with \"face\": null.")
-    parser.add_argument("paths", nargs="+", metavar="PATH", help="image files, folders, globs")
+        "ethnicity. Prints one JSON object per face per line; an image (or video frame) "
+        "without a face gives one line with \"face\": null. Videos (mp4, mov, avi, mkv, "
+        "webm; recognised by content) give one row per frame per face with frame, time_s "
+        "and a track id per person.")
+    parser.add_argument("paths", nargs="+", metavar="PATH",
+                        help="image or video files, folders, globs")
     parser.add_argument("--model", default="base",
                         help="bundled model name or path to a model card (default: base)")
     parser.add_argument("--csv", metavar="FILE", help="also write the rows as CSV")
-    parser.add_argument("--annotate", metavar="DIR", help="write annotated copies here")
+    parser.add_argument("--parquet", metavar="FILE",
+                        help="also write the rows as Parquet (needs pyarrow)")
+    parser.add_argument("--annotate", metavar="DIR|OUT.mp4",
+                        help="write annotated copies into DIR; for a video, OUT.mp4 names "
+                        "the annotated video (several videos: OUT_<name>.mp4)")
+    parser.add_argument("--fps", type=float, metavar="N",
+                        help="videos: analyse N frames per second (default: every frame)")
+    parser.add_argument("--plot", metavar="OUT.png",
+                        help="videos: per-track emotion and valence/arousal curves "
+                        "(needs matplotlib; several videos: OUT_<name>.png)")
+    parser.add_argument("--summary", metavar="FILE.json",
+                        help="videos: per-track and per-video summaries and descriptors")
     parser.add_argument("--embedding", action="store_true", help="add the face embedding")
     parser.add_argument("--align", action="store_true",
                         help="5-point aligned crops instead of tight boxes")
     parser.add_argument("--min-face", type=int, default=20, help="smallest face side (px)")
+    parser.add_argument("--det-size", type=int, default=960, metavar="PX",
+                        help="longest image side the detector sees (default 960; smaller "
+                        "is faster but misses small faces)")
     parser.add_argument("--threads", type=int, default=0, help="CPU threads (0 = all)")
     parser.add_argument("--no-jsonl", action="store_true", help="print nothing on stdout")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
@@ -37,46 +57,157 @@ def add_analyze_parser(commands: argparse._SubParsersAction) -> None:
 
 def run_analyze(args: argparse.Namespace) -> int:
     from facemtl.analyzer import FaceAnalyzer
+    from facemtl.io.atomic import atomic_path
     from facemtl.io.discover import expand_inputs
-    from facemtl.io.images import load_image
-    from facemtl.writers import CsvWriter, JsonlWriter, face_rows, write_annotated
+    from facemtl.io.video import is_video
+    from facemtl.writers import CsvWriter, JsonlWriter, ParquetWriter
 
-    analyzer = FaceAnalyzer(model=args.model, align=args.align, min_face=args.min_face,
-                            threads=args.threads)
     files = expand_inputs(args.paths)
     if not files:
         raise FacemtlError("no input files found")
-    writers = [] if args.no_jsonl else [JsonlWriter()]
-    csv_writer = CsvWriter(args.csv) if args.csv else None
-    if csv_writer:
-        writers.append(csv_writer)
+    videos = [f for f in files if is_video(f)]
+    if args.plot and videos:
+        from facemtl.writers.plot import require_matplotlib
+
+        require_matplotlib()
+    file_writers = []
+    if args.csv:
+        file_writers.append(CsvWriter(args.csv))
+    if args.parquet:
+        file_writers.append(ParquetWriter(args.parquet))
+    writers = ([] if args.no_jsonl else [JsonlWriter()]) + file_writers
+    analyzer = FaceAnalyzer(model=args.model, align=args.align, min_face=args.min_face,
+                            threads=args.threads, max_side=args.det_size)
+    context = _Run(args, analyzer, writers, frame_columns=bool(videos),
+                   several_videos=len(videos) > 1)
     failures = 0
-    bar = tqdm(files, unit="img", disable=args.quiet or len(files) < 2, file=sys.stderr)
+    bar = tqdm(files, unit="file", disable=args.quiet or len(files) < 2, file=sys.stderr)
     try:
         for path in bar:
             try:
-                rgb = load_image(path)
-                faces = analyzer.analyze_array(rgb)
-                if args.annotate:
-                    write_annotated(rgb, faces, args.annotate, path)
+                if path in videos:
+                    context.video(path)
+                else:
+                    context.image(path)
             except FacemtlError as error:
                 failures += 1
                 tqdm.write(f"facemtl: error: {error}", file=sys.stderr)
-                continue
             except Exception as error:  # noqa: BLE001 - one bad file must not stop the batch
                 failures += 1
                 tqdm.write(f"facemtl: error: {path}: {type(error).__name__}: {error}",
                            file=sys.stderr)
-                continue
-            rows = face_rows(str(path), faces, embedding=args.embedding)
-            for writer in writers:
-                writer.write(rows)
     except BaseException:
-        if csv_writer:
-            csv_writer.abort()
+        for writer in file_writers:
+            writer.abort()
         raise
     for writer in writers:
         writer.close()
+    if args.summary and videos:
+        with atomic_path(args.summary) as partial:
+            partial.write_text(json.dumps(context.summaries, indent=1) + "\n")
+    failures += context.damaged
     if failures:
-        print(f"facemtl: {failures} of {len(files)} file(s) failed", file=sys.stderr)
+        print(f"facemtl: {failures} of {len(files)} file(s) failed or were damaged",
+              file=sys.stderr)
     return 1 if failures else 0
+
+
+def derived_path(template: str, source: Path, several: bool, suffix: str) -> Path:
+    """Where a per-video output goes: ``template`` itself when it names a ``suffix`` file and
+    there is one video, ``template_<name>`` for several, ``template/<name><suffix>`` for a
+    folder."""
+    target = Path(template)
+    if target.suffix.lower() in _SUFFIXES[suffix]:
+        return target.with_name(f"{target.stem}_{source.stem}{target.suffix}") if several \
+            else target
+    return target / f"{source.stem}{suffix}"
+
+
+_SUFFIXES = {".mp4": (".mp4", ".mov", ".m4v", ".avi", ".mkv"), ".png": (".png", ".jpg", ".pdf",
+                                                                     ".svg")}
+
+
+class _Run:
+    """What one ``analyze`` run shares across its files: the analyzer and the writers."""
+
+    def __init__(self, args: argparse.Namespace, analyzer: object, writers: list,
+                 frame_columns: bool, several_videos: bool) -> None:
+        self.args = args
+        self.analyzer = analyzer
+        self.writers = writers
+        self.frame_columns = frame_columns
+        self.several_videos = several_videos
+        self.summaries: list[dict] = []
+        self.damaged = 0
+
+    def image(self, path: Path) -> None:
+        from facemtl.io.images import load_image
+        from facemtl.writers import face_rows, write_annotated
+
+        rgb = load_image(path)
+        faces = self.analyzer.analyze_array(rgb)
+        if self.args.annotate:
+            folder = Path(self.args.annotate)
+            if folder.suffix.lower() in _SUFFIXES[".mp4"]:
+                folder = folder.parent
+            write_annotated(rgb, faces, folder, path)
+        rows = face_rows(str(path), faces, embedding=self.args.embedding,
+                         frame_columns=self.frame_columns)
+        for writer in self.writers:
+            writer.write(rows)
+
+    def video(self, path: Path) -> None:
+        from facemtl.video import VideoAnalyzer, VideoSummary
+        from facemtl.writers import AnnotatedVideoWriter, frame_rows
+        from facemtl.writers.plot import write_timeline_plot
+
+        args = self.args
+        video = VideoAnalyzer(self.analyzer)
+        results = video.analyze(path, fps=args.fps)  # opens the file: errors surface here
+        next_result = next(results, None)
+        reader = video.reader
+        summary = VideoSummary(embeddings=args.embedding, keep_series=bool(args.plot))
+        annotated = None
+        if args.annotate:
+            annotated = AnnotatedVideoWriter(
+                derived_path(args.annotate, path, self.several_videos, ".mp4"),
+                reader.output_fps)
+        expected = None
+        if reader.frame_count:
+            expected = reader.frame_count if not args.fps else \
+                int(reader.frame_count * min(1.0, args.fps / reader.native_fps)) + 1
+        bar = tqdm(total=expected, unit="frame", desc=path.name, leave=False,
+                   disable=args.quiet, file=sys.stderr)
+        try:
+            result = next_result
+            while result is not None:
+                summary.add(result)
+                rows = frame_rows(str(path), result, embedding=args.embedding)
+                for writer in self.writers:
+                    writer.write(rows)
+                if annotated:
+                    annotated.write(result)
+                bar.update()
+                result = next(results, None)
+        except BaseException:
+            if annotated:
+                annotated.abort()
+            raise
+        finally:
+            bar.close()
+        if annotated:
+            if annotated.frames:
+                annotated.close()
+            else:
+                annotated.abort()
+        if args.plot:
+            write_timeline_plot(summary, derived_path(args.plot, path, self.several_videos,
+                                                      ".png"), title=path.name)
+        if reader.damage:
+            self.damaged += 1
+            tqdm.write(f"facemtl: error: {reader.damage}; the frames before it were analysed",
+                       file=sys.stderr)
+        self.summaries.append({
+            "file": str(path), "native_fps": round(reader.native_fps, 3),
+            "sampled_fps": round(reader.output_fps, 3), "frames_decoded": reader.frames_decoded,
+            "damage": reader.damage, **summary.to_dict()})

@@ -1,4 +1,4 @@
-"""Entry point: ``facemtl analyze | evaluate | models | train | export``.
+"""Entry point: ``facemtl analyze | evaluate | models | train | export | video``.
 
 Modes mirror the Python API (``FaceAnalyzer.analyze``, ``evaluate``, ``train``,
 ``export_checkpoint``). Errors the user can fix print as one line, never a traceback.
@@ -19,6 +19,7 @@ def build_parser() -> argparse.ArgumentParser:
     from facemtl.cli.evaluate_cmd import add_evaluate_parser
     from facemtl.cli.models_cmd import add_models_parser
     from facemtl.cli.train_cmd import add_train_parser
+    from facemtl.cli.video_cmd import add_video_parser
 
     parser = argparse.ArgumentParser(
         prog="facemtl", description="Facial expression and attributes with lightweight "
@@ -29,6 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_evaluate_parser(commands)
     add_models_parser(commands)
     add_train_parser(commands)
+    add_video_parser(commands)
     return parser
 
 
@@ -51,8 +53,9 @@ def main(argv: list[str] | None = None) -> int:
         print("facemtl: interrupted", file=sys.stderr)
         return 130
     except ModuleNotFoundError as error:
-        if error.name in ("torch", "timm", "onnx", "yaml", "sklearn"):
-            print(f"facemtl: error: '{args.command}' needs the training extra "
-                  "(pip install 'facemtl[train]')", file=sys.stderr)
+        if error.name in ("torch", "timm", "onnx", "yaml", "sklearn", "joblib"):
+            extra = "video" if args.command == "video" else "train"
+            print(f"facemtl: error: '{args.command}' needs the {extra} extra "
+                  f"(pip install 'facemtl[{extra}]')", file=sys.stderr)
             return 2
         raise

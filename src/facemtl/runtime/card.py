@@ -52,6 +52,11 @@ class ModelCard:
         return str(self.raw["name"])
 
     @property
+    def sha256(self) -> str | None:
+        """The ONNX weights' SHA-256 as recorded by export (identifies the weights)."""
+        return self.raw["onnx"].get("sha256")
+
+    @property
     def onnx_path(self) -> Path:
         return self.path.parent / self.raw["onnx"]["file"]
 
@@ -81,7 +86,7 @@ class ModelCard:
         onnx_path = self.onnx_path
         if not onnx_path.is_file():
             raise ModelError(f"{onnx_path}: ONNX file named by {self.path.name} not found")
-        expected = self.raw["onnx"].get("sha256")
+        expected = self.sha256
         if expected and sha256_of(onnx_path) != expected:
             raise ModelError(f"{onnx_path}: SHA-256 does not match its card (corrupt or replaced)")
 

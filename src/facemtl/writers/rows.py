@@ -9,19 +9,42 @@ import sys
 from pathlib import Path
 from typing import IO, Any
 
+from facemtl.errors import FacemtlError
 from facemtl.io.atomic import commit, partial_path
 from facemtl.results.face import FIELDS, Face
+from facemtl.results.frame import FRAME_FIELDS, FrameResult
 
 
-def face_rows(file: str, faces: list[Face], embedding: bool = False) -> list[dict[str, Any]]:
-    """Rows for one image: every face, or a single ``face: null`` row so nothing vanishes."""
+def _empty_row(prefix: dict[str, Any], embedding: bool) -> dict[str, Any]:
+    row: dict[str, Any] = {**prefix, **dict.fromkeys(FIELDS)}
+    if embedding:
+        row["embedding"] = None
+    return row
+
+
+def face_rows(file: str, faces: list[Face], embedding: bool = False,
+              frame_columns: bool = False) -> list[dict[str, Any]]:
+    """Rows for one image: every face, or a single ``face: null`` row so nothing vanishes.
+
+    ``frame_columns`` adds the video columns (empty), so images and videos can share a CSV.
+    """
+    frame = dict.fromkeys(FRAME_FIELDS) if frame_columns else {}
     if not faces:
-        row: dict[str, Any] = {"file": file, "face": None, **dict.fromkeys(FIELDS)}
-        if embedding:
-            row["embedding"] = None
-        return [row]
-    return [{"file": file, "face": index, **face.to_dict(embedding=embedding)}
+        return [_empty_row({"file": file, "face": None, **frame}, embedding)]
+    return [{"file": file, "face": index, **frame, **face.to_dict(embedding=embedding)}
             for index, face in enumerate(faces)]
+
+
+def frame_rows(file: str, result: FrameResult, embedding: bool = False) -> list[dict[str, Any]]:
+    """Rows for one video frame: ``file, face, frame, time_s, track, detected`` and the face
+    fields, or one row with ``face: null`` when the frame has no face."""
+    where = {"frame": result.frame, "time_s": round(result.time_s, 3)}
+    if not result.faces:
+        return [_empty_row({"file": file, "face": None, **where, "track": None,
+                            "detected": None}, embedding)]
+    return [{"file": file, "face": index, **where, "track": tracked.track,
+             "detected": tracked.detected, **tracked.face.to_dict(embedding=embedding)}
+            for index, tracked in enumerate(result.faces)]
 
 
 class JsonlWriter:
@@ -81,3 +104,66 @@ class CsvWriter:
     def abort(self) -> None:
         self.handle.close()
         self.partial.unlink(missing_ok=True)
+
+
+#: Parquet column types by name; anything else is stored as text.
+_PARQUET_TYPES = {"face": "int64", "frame": "int64", "track": "int64", "detected": "bool",
+                  "time_s": "float64", "box_x": "float64", "box_y": "float64",
+                  "box_w": "float64", "box_h": "float64", "score": "float64",
+                  "valence": "float64", "arousal": "float64", "age": "float64",
+                  "gender_prob": "float64"}
+
+
+class ParquetWriter:
+    """The CSV columns as a Parquet file (needs ``pyarrow``), written in row groups so memory
+    stays flat, to a temporary file renamed into place on ``close``."""
+
+    def __init__(self, path: str | Path, rows_per_group: int = 4096) -> None:
+        try:
+            import pyarrow  # noqa: F401
+        except ModuleNotFoundError:
+            raise FacemtlError("--parquet needs pyarrow (pip install 'facemtl[video]')") from None
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.partial = partial_path(self.path)
+        self.rows_per_group = rows_per_group
+        self.buffer: list[dict[str, Any]] = []
+        self.columns: list[str] | None = None
+        self.writer: Any = None
+
+    def write(self, rows: list[dict[str, Any]]) -> None:
+        self.buffer.extend(flatten(row) for row in rows)
+        if len(self.buffer) >= self.rows_per_group:
+            self._flush()
+
+    def _flush(self) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        if not self.buffer:
+            return
+        if self.writer is None:
+            self.columns = list(self.buffer[0])
+            schema = pa.schema([(c, pa.type_for_alias(_PARQUET_TYPES.get(c, "string")))
+                                for c in self.columns])
+            self.writer = pq.ParquetWriter(self.partial, schema)
+        data = {c: [_parquet_value(row.get(c), c) for row in self.buffer] for c in self.columns}
+        self.writer.write_table(pa.table(data, schema=self.writer.schema))
+        self.buffer = []
+
+    def close(self) -> None:
+        self._flush()
+        if self.writer is not None:
+            self.writer.close()
+            commit(self.partial, self.path)
+
+    def abort(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        self.partial.unlink(missing_ok=True)
+
+
+def _parquet_value(value: Any, column: str) -> Any:
+    if value is None or column in _PARQUET_TYPES:
+        return value
+    return value if isinstance(value, str) else json.dumps(value)
