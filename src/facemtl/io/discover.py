@@ -5,7 +5,10 @@ from __future__ import annotations
 import glob
 from pathlib import Path
 
-#: Extensions picked up when walking a folder; explicit file arguments are taken as given.
+from facemtl.io.video import is_video
+
+#: Image extensions picked up when walking a folder (videos are recognised by content);
+#: explicit file arguments are taken as given.
 IMAGE_EXTENSIONS = frozenset(
     {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".gif", ".pgm", ".ppm", ".jfif"}
 )
@@ -21,8 +24,8 @@ def expand_inputs(arguments: list[str]) -> list[Path]:
     for argument in arguments:
         path = Path(argument)
         if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.suffix.lower() in IMAGE_EXTENSIONS)
-            files.extend(p for p in found if p.is_file())
+            found = sorted(p for p in path.rglob("*") if p.is_file())
+            files.extend(p for p in found if p.suffix.lower() in IMAGE_EXTENSIONS or is_video(p))
         elif not path.exists() and glob.has_magic(argument):
             matches = sorted(Path(m) for m in glob.glob(argument, recursive=True))
             files.extend(m for m in matches if m.is_file())
