@@ -54,8 +54,7 @@ def add_video_parser(commands: argparse._SubParsersAction) -> None:
 
     predict = modes.add_parser("predict", help="label clips with a saved classifier")
     predict.add_argument("clips", nargs="+", metavar="CLIP",
-                         help="videos, images or frame folders (or one folder of clips "
-                         "with --clips)")
+                         help="videos, images, frame folders, or folders holding such clips")
     predict.add_argument("--classifier", required=True, metavar="NAME.json")
     common(predict, describe_defaults=False)
     predict.set_defaults(func=run_predict)
@@ -132,6 +131,7 @@ def run_train(args: argparse.Namespace) -> int:
 
 
 def run_predict(args: argparse.Namespace) -> int:
+    from facemtl.io.discover import IMAGE_EXTENSIONS
     from facemtl.video.classifier import ClipClassifier
     from facemtl.video.clips import Clip, find_clips
 
@@ -145,9 +145,10 @@ def run_predict(args: argparse.Namespace) -> int:
     clips = []
     for argument in args.clips:
         path = Path(argument)
-        is_clip_folder = path.is_dir() and not any(p.is_file() for p in path.iterdir()
-                                                   if p.suffix.lower() in (".jpg", ".png"))
-        clips.extend(find_clips(path) if is_clip_folder else [Clip(path.name, path)])
+        # A folder of frame images is one clip; any other folder holds clips.
+        holds_clips = path.is_dir() and not any(p.suffix.lower() in IMAGE_EXTENSIONS
+                                                for p in path.iterdir())
+        clips.extend(find_clips(path) if holds_clips else [Clip(path.name, path)])
     described, failures = _describe_all(args, video, clips, card["features"], card["level"],
                                         card["fps"])
     if described:
