@@ -63,15 +63,13 @@ def decode_only(path: Path) -> float:
 
 def concatenated(source: Path, times: int, target: Path) -> Path:
     import cv2
+    import numpy as np
 
-    capture = cv2.VideoCapture(str(source))
-    frames = []
-    while True:
-        ok, frame = capture.read()
-        if not ok:
-            break
-        frames.append(frame)
-    fps = capture.get(cv2.CAP_PROP_FPS)
+    from facemtl.io.video import VideoReader
+
+    reader = VideoReader(source)
+    frames = [np.ascontiguousarray(f.rgb[:, :, ::-1]) for f in reader]  # BGR for OpenCV
+    fps = reader.native_fps
     height, width = frames[0].shape[:2]
     target.parent.mkdir(parents=True, exist_ok=True)
     writer = cv2.VideoWriter(str(target), cv2.VideoWriter_fourcc(*"mp4v"), fps, (width, height))

@@ -5,19 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import cv2
+import numpy as np
 import pytest
+
+from facemtl.io.video import VideoReader
 
 
 @pytest.fixture(scope="session")
 def single_face_frames(media: Path) -> list:
-    capture = cv2.VideoCapture(str(media / "single_face.mp4"))
-    frames = []
-    while True:
-        ok, frame = capture.read()
-        if not ok:
-            break
-        frames.append(frame)
-    return frames
+    """The clip's frames in BGR, ready for ``cv2.VideoWriter``."""
+    return [np.ascontiguousarray(f.rgb[:, :, ::-1])
+            for f in VideoReader(media / "single_face.mp4")]
 
 
 def write_video(frames: list, path: Path, fourcc: str = "MJPG", fps: float = 30.0) -> Path:

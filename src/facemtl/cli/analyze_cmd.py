@@ -57,6 +57,7 @@ def add_analyze_parser(commands: argparse._SubParsersAction) -> None:
 
 def run_analyze(args: argparse.Namespace) -> int:
     from facemtl.analyzer import FaceAnalyzer
+    from facemtl.cli.guard import guarded
     from facemtl.io.atomic import atomic_path
     from facemtl.io.discover import expand_inputs
     from facemtl.io.video import is_video
@@ -84,18 +85,9 @@ def run_analyze(args: argparse.Namespace) -> int:
     bar = tqdm(files, unit="file", disable=args.quiet or len(files) < 2, file=sys.stderr)
     try:
         for path in bar:
-            try:
-                if path in videos:
-                    context.video(path)
-                else:
-                    context.image(path)
-            except FacemtlError as error:
-                failures += 1
-                tqdm.write(f"facemtl: error: {error}", file=sys.stderr)
-            except Exception as error:  # noqa: BLE001 - one bad file must not stop the batch
-                failures += 1
-                tqdm.write(f"facemtl: error: {path}: {type(error).__name__}: {error}",
-                           file=sys.stderr)
+            ok, _ = guarded(path, lambda p=path: context.video(p) if p in videos
+                            else context.image(p))
+            failures += not ok
     except BaseException:
         for writer in file_writers:
             writer.abort()

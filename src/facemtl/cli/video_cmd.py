@@ -84,19 +84,16 @@ def _video_analyzer(args: argparse.Namespace, model: str, cropped: bool):
 def _describe_all(args: argparse.Namespace, video, clips: list, features: str, level: str,
                   fps: float | None) -> tuple[list, int]:
     """Descriptors for every clip; a clip that fails is reported in one line and skipped."""
+    from facemtl.cli.guard import guarded
     from facemtl.video.clips import describe_clip
 
     described, failures = [], 0
     for clip in tqdm(clips, unit="clip", disable=args.quiet, file=sys.stderr):
-        try:
-            described.append((clip, describe_clip(video, clip, features, level, fps)))
-        except FacemtlError as error:
-            failures += 1
-            tqdm.write(f"facemtl: error: {error}", file=sys.stderr)
-        except Exception as error:  # noqa: BLE001 - one bad clip must not stop the run
-            failures += 1
-            tqdm.write(f"facemtl: error: {clip.path}: {type(error).__name__}: {error}",
-                       file=sys.stderr)
+        ok, result = guarded(clip.path, lambda c=clip: describe_clip(video, c, features,
+                                                                        level, fps))
+        if ok:
+            described.append((clip, result))
+        failures += not ok
     return described, failures
 
 
