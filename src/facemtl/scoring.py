@@ -47,13 +47,18 @@ def score_outputs(arrays: FaceArrays, outputs: dict[str, np.ndarray], age_decode
     if arrays.labelled("ethnicity").any():
         metrics["ethnicity"] = classification_metrics(
             arrays.ethnicity, outputs["ethnicity"].argmax(axis=1), ETHNICITIES)
+    if "identity" in outputs and arrays.labelled("identity").any():
+        keep = arrays.labelled("identity")
+        metrics["identity"] = {"n": int(keep.sum()), "accuracy": float(np.mean(
+            outputs["identity"][keep].argmax(axis=1) == arrays.identity[keep]))}
     return metrics
 
 
 def selection_score(metrics: dict[str, dict]) -> float:
     """One number to pick the best epoch: the mean of expression, gender and ethnicity
     accuracy and (1 - age MAE / 20 years), over the heads that were measured."""
-    parts = [metrics[h]["accuracy"] for h in ("expression", "gender", "ethnicity") if h in metrics]
+    parts = [metrics[h]["accuracy"] for h in ("expression", "gender", "ethnicity", "identity")
+             if h in metrics]
     if "age" in metrics:
         parts.append(max(0.0, 1.0 - metrics["age"]["mae"] / 20.0))
     return float(np.mean(parts)) if parts else 0.0

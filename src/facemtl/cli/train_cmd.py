@@ -14,7 +14,9 @@ def add_train_parser(commands: argparse._SubParsersAction) -> None:
         description="Train from a YAML config; flags override the config's values.")
     parser.add_argument("--config", help="YAML file with TrainConfig keys (see configs/)")
     parser.add_argument("--data", action="append", default=[], metavar="NAME=DIR",
-                        help="a data set and its folder: ferplus=DIR, utkface=DIR (repeatable)")
+                        help="a data set and its folder (repeatable): ferplus=DIR, utkface=DIR, "
+                        "affectnet=DIR, identity=DIR (PERSON/image), folder=DIR (your own "
+                        "CLASS/image folders: a new label set)")
     parser.add_argument("--backbone")
     parser.add_argument("--input-size", type=int)
     parser.add_argument("--epochs", type=int)
@@ -22,7 +24,11 @@ def add_train_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--lr", type=float)
     parser.add_argument("--limit", type=int, help="use the first N samples of each split")
     parser.add_argument("--max-steps", type=int, help="stop after N optimiser steps")
-    parser.add_argument("--init", help="start from this state-dict file")
+    parser.add_argument("--init", help="start from a bundled model (fast, accurate), a model "
+                        "card/ONNX, or a checkpoint (.pt)")
+    parser.add_argument("--folder-crop", choices=("detect", "full"),
+                        help="folder data: detect faces (default) or take images as face crops")
+    parser.add_argument("--optimizer", choices=("adamw", "sam"))
     parser.add_argument("--no-pretrained", action="store_true", help="random initialisation")
     parser.add_argument("--cache-dir", help="where cropped arrays are cached")
     parser.add_argument("--device", help="auto, cpu or cuda")
@@ -57,7 +63,7 @@ def run_train(args: argparse.Namespace) -> int:
 
     overrides = {key: getattr(args, key) for key in (
         "backbone", "input_size", "epochs", "batch_size", "lr", "limit", "max_steps", "init",
-        "cache_dir", "device", "seed", "out_dir")}
+        "cache_dir", "device", "seed", "out_dir", "folder_crop", "optimizer")}
     if args.data:
         overrides["datasets"] = _parse_data(args.data)
     if args.no_pretrained:

@@ -33,6 +33,11 @@ class FaceArrays:
     ethnicity: np.ndarray  # int8, 0..4, MISSING = none
     valence: np.ndarray  # float32, NaN = none
     arousal: np.ndarray  # float32, NaN = none
+    identity: np.ndarray | None = None  # int32 person index, MISSING = none (identity training)
+
+    def __post_init__(self) -> None:
+        if self.identity is None:  # caches written before identity labels existed
+            self.identity = np.full(len(self.images), MISSING, np.int32)
 
     def __len__(self) -> int:
         return len(self.images)
@@ -83,7 +88,8 @@ class FaceArrays:
             images = [cv2.imdecode(jpeg[a:b], cv2.IMREAD_COLOR)[:, :, ::-1]
                       for a, b in zip(offsets[:-1], offsets[1:], strict=True)]
             stored = int(data["size"])
-            labels = {f.name: data[f.name] for f in fields(FaceArrays) if f.name != "images"}
+            labels = {f.name: data[f.name] for f in fields(FaceArrays)
+                      if f.name != "images" and f.name in data}
         target = size or stored
         stack = np.stack([resize_face(np.ascontiguousarray(i), target) for i in images]) \
             if images else np.zeros((0, target, target, 3), np.uint8)
@@ -125,6 +131,8 @@ def build_arrays(samples: Sequence[Sample], size: int,
         if sample.crop == "detect" and box is None:
             h, w = image.shape[:2]
             box = (fallback[0] * w, fallback[1] * h, fallback[2] * w, fallback[3] * h)
+        if sample.crop == "box":
+            box = sample.box
         crop = tight_crop(image, box) if box is not None else image
         images[index] = resize_face(crop, size)
     no_label = np.zeros(len(EMOTIONS), np.float32)
@@ -138,5 +146,6 @@ def build_arrays(samples: Sequence[Sample], size: int,
         ethnicity=np.array([s.ethnicity for s in samples], np.int8),
         valence=np.array([s.valence for s in samples], np.float32),
         arousal=np.array([s.arousal for s in samples], np.float32),
+        identity=np.array([s.identity for s in samples], np.int32),
     )
 

@@ -16,7 +16,8 @@ class Sample:
 
     ``expression`` is a distribution over the 8 classes (one-hot for hard labels, the vote
     shares for FER+ soft targets) or None. ``crop`` tells how to cut the face out:
-    ``"full"`` (the file is already a face crop) or ``"detect"`` (run the face detector).
+    ``"full"`` (the file is already a face crop), ``"detect"`` (run the face detector) or
+    ``"box"`` (the data set's own face box, ``box``).
     """
 
     path: Path
@@ -27,6 +28,8 @@ class Sample:
     valence: float = float("nan")
     arousal: float = float("nan")
     subject: str = ""
+    box: tuple[float, float, float, float] | None = None  # x1, y1, x2, y2 for crop="box"
+    identity: int = MISSING  # index of ``subject`` in an identity data set's person list
     crop: str = "full"
 
     @property

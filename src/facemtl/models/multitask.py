@@ -5,7 +5,8 @@ Heads on the pooled features (the face embedding):
   pooled features, since paper 1 found attribute features alone do not serve expressions;
 - valence, arousal: 2 outputs, bounded to [-1, 1] by tanh;
 - attributes through dropout 0.5 -> dense 256 -> ReLU (paper 1): age as a 100-way softmax
-  over one-year bins, gender as one sigmoid (P(female), UTKFace coding), ethnicity as 5-way.
+  over one-year bins (or, as an option, one regressed value), gender as one sigmoid
+  (P(female), UTKFace coding), ethnicity as 5-way.
 
 Normalisation lives inside the network (a buffer), so the exported ONNX takes RGB pixels
 in 0..255 and the runtime never re-implements mean/std.
@@ -18,6 +19,14 @@ import torch
 from torch import nn
 
 from facemtl.labels import AGE_BINS, EMOTIONS, ETHNICITIES
+
+#: Age as paper 1's 100-way softmax over one-year bins, or as one regressed value (option).
+AGE_HEADS: tuple[str, ...] = ("bins", "regression")
+#: The regression head predicts age / AGE_SCALE, which keeps its target near unit scale.
+AGE_SCALE = 50.0
+
+#: Identity pre-training heads: softmax over people (paper 1) or ArcFace's angular margin.
+IDENTITY_HEADS: tuple[str, ...] = ("linear", "arcface")
 
 #: Output names of ``MultiTaskNet.predict`` and of the exported ONNX graph, in order.
 HEADS: tuple[str, ...] = ("embedding", "expression", "valence_arousal", "age", "gender", "ethnicity")
@@ -35,6 +44,9 @@ class MultiTaskNet(nn.Module):
         attribute_hidden: int = 256,
         dropout: float = 0.5,
         num_expressions: int = len(EMOTIONS),
+        age_head: str = "bins",
+        num_identities: int = 0,
+        identity_head: str = "linear",
     ) -> None:
         super().__init__()
         self.backbone_name = backbone
@@ -53,9 +65,16 @@ class MultiTaskNet(nn.Module):
         self.attributes = nn.Sequential(
             nn.Dropout(dropout), nn.Linear(features, attribute_hidden), nn.ReLU(inplace=True)
         )
-        self.age = nn.Linear(attribute_hidden, AGE_BINS)
+        if age_head not in AGE_HEADS:
+            raise ValueError(f"unknown age head {age_head!r}; choose from {AGE_HEADS}")
+        self.age_head = age_head
+        self.age = nn.Linear(attribute_hidden, AGE_BINS if age_head == "bins" else 1)
         self.gender = nn.Linear(attribute_hidden, 1)
         self.ethnicity = nn.Linear(attribute_hidden, len(ETHNICITIES))
+        # Identity pre-training only (paper 1, stage 1); dropped before the next stage, never
+        # exported: the pooled features it trains are the face embedding.
+        self.identity = IdentityHead(features, num_identities, identity_head) \
+            if num_identities else None
 
     def features(self, pixels: torch.Tensor) -> torch.Tensor:
         """Pooled backbone features of RGB pixels in 0..255, shape (N, 3, H, W)."""
@@ -64,7 +83,8 @@ class MultiTaskNet(nn.Module):
     def forward(self, pixels: torch.Tensor) -> dict[str, torch.Tensor]:
         embedding = self.features(pixels)
         hidden = self.attributes(embedding)
-        return {
+        extra = {"identity": self.identity(embedding)} if self.identity is not None else {}
+        return extra | {
             "embedding": embedding,
             "expression": self.expression(embedding),
             "valence_arousal": torch.tanh(self.valence_arousal(embedding)),
@@ -80,7 +100,7 @@ class MultiTaskNet(nn.Module):
             out["embedding"],
             out["expression"].softmax(dim=1),
             out["valence_arousal"],
-            out["age"].softmax(dim=1),
+            out["age"].softmax(dim=1) if self.age_head == "bins" else out["age"] * AGE_SCALE,
             torch.sigmoid(out["gender"]),
             out["ethnicity"].softmax(dim=1),
         )
@@ -88,6 +108,25 @@ class MultiTaskNet(nn.Module):
     def head_parameters(self) -> list[nn.Parameter]:
         """Parameters outside the backbone (for head-only warm-up epochs)."""
         return [p for n, p in self.named_parameters() if not n.startswith("backbone.")]
+
+
+class IdentityHead(nn.Module):
+    """Classifier over the training identities: plain linear logits (paper 1), or the cosine
+    similarities to one learned centre per person, to which the loss adds ArcFace's additive
+    angular margin (Deng et al. 2019)."""
+
+    def __init__(self, features: int, identities: int, kind: str = "linear") -> None:
+        super().__init__()
+        if kind not in IDENTITY_HEADS:
+            raise ValueError(f"unknown identity head {kind!r}; choose from {IDENTITY_HEADS}")
+        self.kind = kind
+        self.linear = nn.Linear(features, identities, bias=kind == "linear")
+
+    def forward(self, embedding: torch.Tensor) -> torch.Tensor:
+        if self.kind == "linear":
+            return self.linear(embedding)
+        return nn.functional.normalize(embedding.float(), dim=1) @ \
+            nn.functional.normalize(self.linear.weight.float(), dim=1).T
 
 
 class PredictWrapper(nn.Module):

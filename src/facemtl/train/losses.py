@@ -10,6 +10,7 @@ import torch
 import torch.nn.functional as F
 
 from facemtl.labels import AGE_BINS, MISSING
+from facemtl.models.multitask import AGE_SCALE
 
 
 def _mean_or_zero(values: torch.Tensor, reference: torch.Tensor) -> torch.Tensor:
@@ -25,13 +26,29 @@ def ccc_loss(predicted: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     return 1 - ccc
 
 
+def identity_loss(logits: torch.Tensor, labels: torch.Tensor,
+                  arcface: tuple[float, float] | None = None) -> torch.Tensor:
+    """Cross-entropy over identities; with ``arcface`` = (s, m) the logits are cosines and
+    the true class's angle is widened by m before scaling by s (ArcFace)."""
+    if arcface is None:
+        return F.cross_entropy(logits, labels)
+    scale, margin = arcface
+    cosine = logits.clamp(-1 + 1e-7, 1 - 1e-7)
+    target = torch.cos(torch.acos(cosine.gather(1, labels[:, None])) + margin)
+    adjusted = cosine.scatter(1, labels[:, None], target)
+    return F.cross_entropy(scale * adjusted, labels)
+
+
 def multitask_loss(outputs: dict[str, torch.Tensor], batch: dict[str, torch.Tensor],
                    class_weights: torch.Tensor | None = None, label_smoothing: float = 0.0,
-                   weights: dict[str, float] | None = None) -> tuple[torch.Tensor, dict[str, float]]:
+                   weights: dict[str, float] | None = None,
+                   arcface: tuple[float, float] | None = None
+                   ) -> tuple[torch.Tensor, dict[str, float]]:
     """Sum of per-head losses, each averaged over the samples that carry its label.
 
     Expression targets are distributions (one-hot or FER+ vote shares); ``class_weights``
-    (1/count, normalised) reweight each sample by its majority class.
+    (1/count, normalised) reweight each sample by its majority class. ``arcface`` is
+    (scale, margin) when the identity head gives cosines (ArcFace); else its logits are plain.
     """
     weights = weights or {}
     parts: dict[str, torch.Tensor] = {}
@@ -50,7 +67,12 @@ def multitask_loss(outputs: dict[str, torch.Tensor], batch: dict[str, torch.Tens
     age = batch["age"].long()
     has = age != MISSING
     if has.any():
-        parts["age"] = F.cross_entropy(outputs["age"][has].float(), age[has].clamp(0, AGE_BINS - 1))
+        logits_age = outputs["age"][has].float()
+        if logits_age.shape[1] == 1:  # regression head: predicts age / AGE_SCALE
+            parts["age"] = F.smooth_l1_loss(logits_age[:, 0], age[has].float() / AGE_SCALE,
+                                            beta=0.02)
+        else:
+            parts["age"] = F.cross_entropy(logits_age, age[has].clamp(0, AGE_BINS - 1))
     gender = batch["gender"].long()
     has = gender != MISSING
     if has.any():
@@ -60,6 +82,12 @@ def multitask_loss(outputs: dict[str, torch.Tensor], batch: dict[str, torch.Tens
     has = ethnicity != MISSING
     if has.any():
         parts["ethnicity"] = F.cross_entropy(outputs["ethnicity"][has].float(), ethnicity[has])
+    if "identity" in outputs and "identity" in batch:
+        identity = batch["identity"].long()
+        has = identity != MISSING
+        if has.any():
+            parts["identity"] = identity_loss(outputs["identity"][has].float(), identity[has],
+                                              arcface)
     va = outputs["valence_arousal"].float()
     for column, name in enumerate(("valence", "arousal")):
         has = ~torch.isnan(batch[name])

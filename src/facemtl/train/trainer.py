@@ -16,14 +16,20 @@ from tqdm import tqdm
 
 from facemtl.data.arrays import FaceArrays
 from facemtl.data.cache import cached_arrays
+from facemtl.data.folders import class_names, read_identities
 from facemtl.io.atomic import atomic_path
+from facemtl.labels import EMOTIONS
 from facemtl.models import HEADS, MultiTaskNet, create_model
+from facemtl.models.multitask import IdentityHead
 from facemtl.scoring import predict_arrays, score_outputs, selection_score, summary_line
 from facemtl.train.augment import augment
 from facemtl.train.config import TrainConfig
 from facemtl.train.losses import multitask_loss
+from facemtl.train.sam import SAM
 
-VALID_SPLIT = {"ferplus": "valid", "utkface": "valid"}
+#: Data sets training takes, and the split each validates on.
+VALID_SPLIT = {"ferplus": "valid", "utkface": "valid", "affectnet": "valid", "folder": "valid",
+               "identity": "valid"}
 
 
 def seed_everything(seed: int) -> None:
@@ -47,9 +53,11 @@ def load_split(config: TrainConfig, split: str) -> FaceArrays:
         name = split if split == "train" else VALID_SPLIT[dataset]
         parts.append(cached_arrays(dataset, folder, name, config.cache_dir,
                                    ferplus_mode=config.ferplus_mode, limit=config.limit,
-                                   progress=config.progress))
+                                   progress=config.progress, folder_crop=config.folder_crop))
     if not parts:
         raise ValueError("no data sets given: set 'datasets' (e.g. ferplus: DIR, utkface: DIR)")
+    if len({p.expression.shape[1] for p in parts}) > 1:
+        raise ValueError("a 'folder' data set has its own label set: train it on its own")
     return FaceArrays.concatenate([p.resized(config.input_size) for p in parts])
 
 
@@ -61,23 +69,72 @@ def torch_predictor(net: MultiTaskNet, device: torch.device):
         pixels = torch.from_numpy(images).to(device).permute(0, 3, 1, 2).float()
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
             outputs = net.predict(pixels)
-        return {name: value.float().cpu().numpy() for name, value in zip(HEADS, outputs,
-                                                                         strict=True)}
+            result = {name: value.float().cpu().numpy()
+                      for name, value in zip(HEADS, outputs, strict=True)}
+            if net.identity is not None:
+                result["identity"] = net.identity(net.features(pixels)).float().cpu().numpy()
+        return result
 
     return predict
 
 
 def build_model(config: TrainConfig) -> MultiTaskNet:
+    """The network a run starts from: ImageNet or random weights, a state-dict file, or a
+    bundled/exported ONNX model (``init: fast``, a card path) rebuilt in torch."""
+    labels = expression_labels(config)
+    identities = identity_count(config)
+    if config.init and not str(config.init).endswith((".pt", ".pth")):
+        from facemtl.models.from_onnx import load_onnx_model
+        from facemtl.runtime.registry import resolve_model
+
+        net = load_onnx_model(resolve_model(config.init), config.input_size,
+                              num_expressions=len(labels))
+        if identities:
+            net.identity = IdentityHead(net.embedding_dim, identities, config.identity_head)
+        return net
     net = create_model(config.backbone, config.input_size,
-                       pretrained=config.pretrained and not config.init)
+                       pretrained=config.pretrained and not config.init,
+                       num_expressions=len(labels), age_head=config.age_head,
+                       num_identities=identities, identity_head=config.identity_head)
     if config.init:
-        state = torch.load(config.init, map_location="cpu")
+        state = torch.load(config.init, map_location="cpu", weights_only=False)
         state = state.get("model", state)
-        missing, unexpected = net.load_state_dict(
-            {k: v.float() for k, v in state.items()}, strict=False)
+        own = net.state_dict()
+        # The identity classifier of a pre-training run is dropped (paper 1), as is a head
+        # whose shape no longer fits (a new label set): both start afresh.
+        kept = {k: v.float() for k, v in state.items()
+                if k in own and v.shape == own[k].shape}
+        unexpected = [k for k in state if k not in own and not k.startswith("identity.")]
         if unexpected:
             raise ValueError(f"{config.init}: unexpected tensors {unexpected[:5]}")
+        net.load_state_dict(kept, strict=False)
     return net
+
+
+def expression_labels(config: TrainConfig) -> list[str]:
+    """The expression head's label names: the config's, a class-folder data set's, or the
+    8 emotions."""
+    if config.labels:
+        return list(config.labels)
+    if "folder" in config.datasets:
+        return class_names(config.datasets["folder"])
+    return list(EMOTIONS)
+
+
+def identity_count(config: TrainConfig) -> int:
+    """People in an identity data set's train side (0 without one)."""
+    if "identity" not in config.datasets:
+        return 0
+    samples = read_identities(config.datasets["identity"], "train")
+    return 1 + max((s.identity for s in samples), default=-1)
+
+
+def freeze_batchnorm(net: torch.nn.Module) -> None:
+    """Batch norms in eval mode: statistics kept (they are folded into the weights of a model
+    rebuilt from ONNX, and small fine-tuning batches would estimate them badly)."""
+    for module in net.modules():
+        if isinstance(module, torch.nn.modules.batchnorm._BatchNorm):
+            module.eval()
 
 
 def _atomic_save(obj: Any, path: Path) -> None:
@@ -91,6 +148,10 @@ def train(config: TrainConfig, resume: bool = True) -> dict[str, Any]:
     device = pick_device(config.device)
     out_dir = Path(config.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    if config.init and not str(config.init).endswith((".pt", ".pth")):
+        config.freeze_batchnorm = True  # ONNX weights have their batch norms folded in
+    if not config.labels and "folder" in config.datasets:
+        config.labels = expression_labels(config)  # saved with the checkpoint, for export
     train_arrays = load_split(config, "train")
     valid_arrays = load_split(config, "valid")
 
@@ -107,6 +168,11 @@ def train(config: TrainConfig, resume: bool = True) -> dict[str, Any]:
     steps_per_epoch = math.ceil(len(train_arrays) / config.batch_size)
     total_steps = steps_per_epoch * config.epochs
     optimizer = torch.optim.AdamW(net.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    if config.optimizer not in ("adamw", "sam"):
+        raise ValueError(f"unknown optimizer {config.optimizer!r}; choose adamw or sam")
+    sam = SAM(optimizer, config.sam_rho) if config.optimizer == "sam" else None
+    arcface = (config.arcface_scale, config.arcface_margin) \
+        if config.identity_head == "arcface" else None
 
     def lr_factor(step: int) -> float:
         if step < config.warmup_steps:
@@ -127,7 +193,8 @@ def train(config: TrainConfig, resume: bool = True) -> dict[str, Any]:
 
     images = torch.from_numpy(train_arrays.images).to(device)
     labels = {name: torch.from_numpy(getattr(train_arrays, name)).to(device)
-              for name in ("expression", "age", "gender", "ethnicity", "valence", "arousal")}
+              for name in ("expression", "age", "gender", "ethnicity", "valence", "arousal",
+                           "identity")}
     generator = torch.Generator(device=device)
     predict = torch_predictor(net, device)
     step = start_epoch * steps_per_epoch
@@ -139,6 +206,8 @@ def train(config: TrainConfig, resume: bool = True) -> dict[str, Any]:
         net.train()
         if head_only:
             net.backbone.eval()  # keep pretrained batch-norm statistics while heads warm up
+        elif config.freeze_batchnorm:
+            freeze_batchnorm(net)
         order = torch.randperm(len(train_arrays), device=device, generator=generator)
         started, seen, running = time.time(), 0, 0.0
         bar = tqdm(range(steps_per_epoch), desc=f"epoch {epoch + 1}/{config.epochs}",
@@ -151,13 +220,22 @@ def train(config: TrainConfig, resume: bool = True) -> dict[str, Any]:
             if device.type == "cuda":
                 pixels = pixels.contiguous(memory_format=torch.channels_last)
             batch = {name: value[batch_index] for name, value in labels.items()}
-            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
-                outputs = net(pixels)
-            loss, parts = multitask_loss(outputs, batch, class_weights, config.label_smoothing,
-                                         config.loss_weights)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
+
+            def closure(pixels: torch.Tensor = pixels, batch: dict = batch) -> torch.Tensor:
+                with torch.autocast(device.type, dtype=torch.bfloat16,
+                                    enabled=device.type == "cuda"):
+                    outputs = net(pixels)
+                loss, _ = multitask_loss(outputs, batch, class_weights, config.label_smoothing,
+                                         config.loss_weights, arcface)
+                loss.backward()
+                return loss
+
+            if sam is not None:
+                loss = sam.step(closure)
+            else:
+                optimizer.zero_grad(set_to_none=True)
+                loss = closure()
+                optimizer.step()
             scheduler.step()
             step += 1
             seen += len(batch_index)
@@ -168,7 +246,8 @@ def train(config: TrainConfig, resume: bool = True) -> dict[str, Any]:
                 break
         net.eval()
         metrics = score_outputs(valid_arrays, predict_arrays(predict, valid_arrays),
-                                age_decoder=config.age_decoder)
+                                age_decoder=config.age_decoder,
+                                emotions=tuple(expression_labels(config)))
         score = selection_score(metrics)
         elapsed = time.time() - started
         record = {"epoch": epoch + 1, "loss": running, "score": score, "images_per_s":
@@ -192,7 +271,7 @@ def train(config: TrainConfig, resume: bool = True) -> dict[str, Any]:
 
 def trained_heads(arrays: FaceArrays) -> list[str]:
     """Heads that had at least one label in the training data (the others stay untrained)."""
-    heads = ("expression", "valence_arousal", "age", "gender", "ethnicity")
+    heads = ("expression", "valence_arousal", "age", "gender", "ethnicity", "identity")
     return ["embedding"] + [h for h in heads if arrays.labelled(h).any()]
 
 
