@@ -76,4 +76,6 @@ def summary_line(metrics: dict[str, dict]) -> str:
         bits.append(f"gender {metrics['gender']['accuracy']:.4f}")
     if "ethnicity" in metrics:
         bits.append(f"ethnicity {metrics['ethnicity']['accuracy']:.4f}")
+    if "identity" in metrics:
+        bits.append(f"identity {metrics['identity']['accuracy']:.4f}")
     return ", ".join(bits)

@@ -17,12 +17,15 @@ def add_evaluate_parser(commands: argparse._SubParsersAction) -> None:
         "and ethnicity accuracy on a data set split, through the ONNX runtime.")
     parser.add_argument("--dataset", required=True, choices=sorted(SPLITS))
     parser.add_argument("--data", required=True, metavar="DIR", help="the data set's folder")
-    parser.add_argument("--split", default="test", help="test (default), valid, train; "
-                        "ckplus: all")
+    parser.add_argument("--split", help="test (default), valid, train; "
+                        "ckplus: all; identity: all (default), or test = the people that "
+                        "identity pre-training held out")
     parser.add_argument("--model", default="base", help="bundled model name or card path")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     parser.add_argument("--write-card", action="store_true",
                         help="record the result in the model card's 'metrics'")
+    parser.add_argument("--confusion", metavar="OUT.png",
+                        help="draw the expression confusion matrix (needs matplotlib)")
     parser.add_argument("--threads", type=int, default=0)
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(func=run_evaluate)
@@ -32,15 +35,29 @@ def run_evaluate(args: argparse.Namespace) -> int:
     from facemtl.evaluate import evaluate
     from facemtl.runtime.model import FaceModel
 
-    split = "all" if args.dataset == "ckplus" and args.split == "test" else args.split
+    split = args.split or ("all" if args.dataset in ("ckplus", "identity") else "test")
+    if args.dataset == "ckplus" and split == "test":
+        split = "all"
     model = FaceModel.load(args.model, threads=args.threads)
+    if args.confusion:
+        from facemtl.writers.plot import require_matplotlib
+
+        require_matplotlib("--confusion")
     result = evaluate(args.dataset, args.data, split, model=model, progress=not args.quiet)
+    if args.confusion and "expression" in result["metrics"]:
+        from facemtl.writers.confusion import write_confusion_plot
+
+        expression = result["metrics"]["expression"]
+        write_confusion_plot(expression["confusion"], model.card.labels("expression"),
+                             args.confusion, f"{model.card.name} on {args.dataset}/{split} "
+                             f"(accuracy {expression['accuracy']:.3f})")
     if args.write_card:
         card = model.card
         command = "facemtl evaluate " + " ".join(
             shlex.quote(a) for a in sys.argv[2:] if a != "--write-card")
         card.raw.setdefault("metrics", {})[f"{args.dataset}/{split}"] = {
-            "n": result["n"], "command": command, **result["metrics"]}
+            "n": result["n"], "command": command, **result["metrics"],
+            **({"breakdown": result["breakdown"]} if "breakdown" in result else {})}
         card.save()
     if args.json:
         print(json.dumps(result, indent=2))
@@ -60,8 +77,19 @@ def format_result(result: dict) -> str:
             f"{k} {v:.3f}" for k, v in e["per_class_recall"].items()))
     if "age" in metrics:
         lines.append(f"  age MAE {metrics['age']['mae']:.2f} years")
+    if "identity" in metrics:
+        m = metrics["identity"]
+        lines.append(f"  verification ({m['people']} people, {m['pairs']} pairs): ROC AUC "
+                     f"{m['roc_auc']:.4f}, accuracy {m['accuracy']:.4f} at cosine "
+                     f"{m['threshold']:.3f}")
+        lines.append(f"  rank-1 identification {m['rank1']:.4f} ({m['rank1_queries']} queries)")
     for head in ("gender", "ethnicity"):
         if head in metrics:
             lines.append(f"  {head} accuracy {metrics[head]['accuracy']:.4f}  "
                          f"macro-F1 {metrics[head]['macro_f1']:.4f}")
+    for name, cells in result.get("breakdown", {}).items():
+        key = "mae" if name.startswith("age_mae") else "accuracy"
+        lines.append(f"  {name.replace('_', ' ')}: " + ", ".join(
+            f"{group} {cell[key]:.3f} (n={cell['n']})" for group, cell in cells.items()
+            if cell["n"]))
     return "\n".join(lines)

@@ -76,7 +76,7 @@ def read_class_folders(root: str | Path, split: str = "train", crop: str = "dete
     return [samples[i] for i in split_index(np.array(labels), split)]
 
 
-def read_identities(root: str | Path, split: str = "all", crop: str = "full",
+def read_identities(root: str | Path, split: str = "all", crop: str | None = None,
                     holdout_share: float = 0.2, valid_share: float = 0.1) -> list[Sample]:
     """Identity-labelled samples: ``PERSON/image`` folders, or CK+48's class folders whose
     file names carry the subject (``S005_001_…``).
@@ -85,7 +85,8 @@ def read_identities(root: str | Path, split: str = "all", crop: str = "full",
     verification); the others' images are split per person, ``valid_share`` of each
     person's images to ``valid`` (paper 1 split VGGFace2 90/10 per person) and the rest to
     ``train``; ``all`` is everything. ``identity`` indexes the people of the split's side
-    (train/valid share one index), ``subject`` keeps the name.
+    (train/valid share one index), ``subject`` keeps the name. ``crop`` defaults to "full"
+    for CK+48 (already face crops) and "detect" for photos (as the runtime crops them).
     """
     folders = label_folders(root)
     samples = []
@@ -93,7 +94,7 @@ def read_identities(root: str | Path, split: str = "all", crop: str = "full",
         for path in paths:
             match = CKPLUS_NAME.match(path.stem)
             samples.append(Sample(path=path, subject=match.group(1) if match else name,
-                                  crop=crop))
+                                  crop=crop or ("full" if match else "detect")))
     samples.sort(key=lambda s: (s.subject, str(s.path)))
     people = sorted({s.subject for s in samples})
     if split == "all":
@@ -112,3 +113,9 @@ def read_identities(root: str | Path, split: str = "all", crop: str = "full",
             raise ValueError(f"identity data has splits train, valid, test, all; not {split!r}")
     index = {person: i for i, person in enumerate(indexed)}
     return [replace(s, identity=index[s.subject]) for s in chosen]
+
+
+def recording_of(path: str | Path) -> str:
+    """The recording an image belongs to: a CK+ sequence (``S005_001``), else the file."""
+    stem = Path(path).stem
+    return stem.rsplit("_", 1)[0] if CKPLUS_NAME.match(stem) else str(path)

@@ -31,7 +31,9 @@ class TrainConfig:
     epochs: int = 20
     head_epochs: int = 1  # epochs training only the heads (backbone frozen) first
     batch_size: int = 64
+    batching: str = "mixed"  # "mixed" data sets in each batch, or "alternate" (paper 1)
     lr: float = 1e-3
+    finetune_lr: float | None = None  # rate once the backbone trains (paper 1: 1e-4)
     weight_decay: float = 1e-4
     warmup_steps: int = 200
     label_smoothing: float = 0.0

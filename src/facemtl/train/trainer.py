@@ -44,7 +44,35 @@ def pick_device(name: str) -> torch.device:
     return torch.device(name)
 
 
-def load_split(config: TrainConfig, split: str) -> FaceArrays:
+def epoch_batches(sources: np.ndarray, batch_size: int, batching: str,
+                  generator: torch.Generator) -> list[torch.Tensor]:
+    """One epoch's batches of sample indices.
+
+    ``mixed`` shuffles all data sets together; ``alternate`` (paper 1) makes every batch come
+    from one data set and interleaves the data sets' batches round-robin, so each head sees
+    whole batches of its own labels.
+    """
+    if batching == "mixed":
+        order = torch.randperm(len(sources), generator=generator)
+        return list(order.split(batch_size))
+    if batching != "alternate":
+        raise ValueError(f"unknown batching {batching!r}; choose mixed or alternate")
+    queues = []
+    for source in np.unique(sources):
+        members = torch.from_numpy(np.flatnonzero(sources == source))
+        members = members[torch.randperm(len(members), generator=generator)]
+        queues.append(list(members.split(batch_size)))
+    batches = []
+    while any(queues):
+        for queue in queues:
+            if queue:
+                batches.append(queue.pop(0))
+    return batches
+
+
+def load_split(config: TrainConfig, split: str) -> tuple[FaceArrays, np.ndarray]:
+    """The split of every configured data set, concatenated, and each sample's data set
+    index (for ``alternate`` batching)."""
     parts = []
     for dataset, folder in config.datasets.items():
         if dataset not in VALID_SPLIT:
@@ -58,7 +86,8 @@ def load_split(config: TrainConfig, split: str) -> FaceArrays:
         raise ValueError("no data sets given: set 'datasets' (e.g. ferplus: DIR, utkface: DIR)")
     if len({p.expression.shape[1] for p in parts}) > 1:
         raise ValueError("a 'folder' data set has its own label set: train it on its own")
-    return FaceArrays.concatenate([p.resized(config.input_size) for p in parts])
+    sources = np.concatenate([np.full(len(p), i) for i, p in enumerate(parts)])
+    return FaceArrays.concatenate([p.resized(config.input_size) for p in parts]), sources
 
 
 def torch_predictor(net: MultiTaskNet, device: torch.device):
@@ -152,8 +181,8 @@ def train(config: TrainConfig, resume: bool = True) -> dict[str, Any]:
         config.freeze_batchnorm = True  # ONNX weights have their batch norms folded in
     if not config.labels and "folder" in config.datasets:
         config.labels = expression_labels(config)  # saved with the checkpoint, for export
-    train_arrays = load_split(config, "train")
-    valid_arrays = load_split(config, "valid")
+    train_arrays, sources = load_split(config, "train")
+    valid_arrays, _ = load_split(config, "valid")
 
     net = build_model(config).to(device)
     if device.type == "cuda":
@@ -165,7 +194,8 @@ def train(config: TrainConfig, resume: bool = True) -> dict[str, Any]:
         w = np.where(counts > 0, counts.max() / np.maximum(counts, 1), 0.0)
         class_weights = torch.tensor(w, dtype=torch.float32, device=device)
 
-    steps_per_epoch = math.ceil(len(train_arrays) / config.batch_size)
+    steps_per_epoch = len(epoch_batches(sources, config.batch_size, config.batching,
+                                        torch.Generator().manual_seed(0)))
     total_steps = steps_per_epoch * config.epochs
     optimizer = torch.optim.AdamW(net.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     if config.optimizer not in ("adamw", "sam"):
@@ -201,6 +231,8 @@ def train(config: TrainConfig, resume: bool = True) -> dict[str, Any]:
     for epoch in range(start_epoch, config.epochs):
         generator.manual_seed(config.seed * 1000 + epoch)
         head_only = epoch < config.head_epochs
+        if config.finetune_lr and not head_only:  # paper 1: a lower rate for the whole net
+            scheduler.base_lrs = [config.finetune_lr] * len(scheduler.base_lrs)
         for p in net.backbone.parameters():
             p.requires_grad_(not head_only)
         net.train()
@@ -208,12 +240,13 @@ def train(config: TrainConfig, resume: bool = True) -> dict[str, Any]:
             net.backbone.eval()  # keep pretrained batch-norm statistics while heads warm up
         elif config.freeze_batchnorm:
             freeze_batchnorm(net)
-        order = torch.randperm(len(train_arrays), device=device, generator=generator)
+        batches = epoch_batches(sources, config.batch_size, config.batching,
+                                torch.Generator().manual_seed(config.seed * 1000 + epoch))
         started, seen, running = time.time(), 0, 0.0
         bar = tqdm(range(steps_per_epoch), desc=f"epoch {epoch + 1}/{config.epochs}",
                    disable=not config.progress, leave=False)
         for index in bar:
-            batch_index = order[index * config.batch_size:(index + 1) * config.batch_size]
+            batch_index = batches[index].to(device)
             pixels = images[batch_index].permute(0, 3, 1, 2).float()
             pixels = augment(pixels, generator=generator,
                              erase_probability=config.erase_probability)

@@ -13,12 +13,12 @@ from facemtl.video.summary import VideoSummary
 MAX_TRACKS = 8
 
 
-def require_matplotlib() -> None:
-    """Fail before a long video run, not after it, when matplotlib is missing."""
+def require_matplotlib(option: str = "--plot") -> None:
+    """Fail before a long run, not after it, when matplotlib is missing."""
     try:
         import matplotlib  # noqa: F401
     except ModuleNotFoundError:
-        raise FacemtlError("--plot needs matplotlib (pip install 'facemtl[video]')") from None
+        raise FacemtlError(f"{option} needs matplotlib (pip install 'facemtl[video]')") from None
 
 
 def write_timeline_plot(summary: VideoSummary, path: str | Path, title: str = "") -> Path:

@@ -1,0 +1,168 @@
+"""Paper 1's training recipe pieces: SAM, ArcFace, age heads, alternating batches, ONNX
+models rebuilt in torch, and the stages run end to end on small real subsets."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("timm")
+
+from facemtl.labels import MISSING  # noqa: E402
+from facemtl.train.losses import identity_loss, multitask_loss  # noqa: E402
+from facemtl.train.sam import SAM  # noqa: E402
+from facemtl.train.trainer import epoch_batches  # noqa: E402
+
+
+def test_sam_restores_weights_and_uses_the_perturbed_gradient():
+    torch.manual_seed(0)
+    w = torch.nn.Parameter(torch.tensor([1.0, -2.0]))
+    base = torch.optim.SGD([w], lr=0.1)
+    sam = SAM(base, rho=0.5)
+
+    def closure():
+        loss = (w ** 4).sum()
+        loss.backward()
+        return loss
+
+    start = w.detach().clone()
+    loss = sam.step(closure)
+    assert float(loss) == pytest.approx(17.0)  # the loss at the original weights
+    # the update is the gradient taken at w + rho * g / |g|, applied at the original w
+    g = 4 * start ** 3
+    moved = start + 0.5 * g / g.norm()
+    assert torch.allclose(w.detach(), start - 0.1 * 4 * moved ** 3, atol=1e-5)
+    with pytest.raises(ValueError, match="rho"):
+        SAM(base, rho=0)
+
+
+def test_arcface_widens_the_true_angle_only():
+    cosine = torch.tensor([[0.8, 0.1, -0.2], [0.3, 0.9, 0.0]])
+    labels = torch.tensor([0, 1])
+    plain = torch.nn.functional.cross_entropy(30 * cosine, labels)
+    margin = identity_loss(cosine, labels, arcface=(30.0, 0.5))
+    assert margin > plain  # the margin makes the true class harder to win
+    assert identity_loss(cosine, labels, arcface=(30.0, 0.0)) == pytest.approx(float(plain))
+    assert identity_loss(cosine, labels) == pytest.approx(
+        float(torch.nn.functional.cross_entropy(cosine, labels)))
+
+
+def test_identity_loss_ignores_samples_without_identity():
+    out = {"expression": torch.zeros(3, 8), "age": torch.zeros(3, 100),
+           "gender": torch.zeros(3), "ethnicity": torch.zeros(3, 5),
+           "valence_arousal": torch.zeros(3, 2), "identity": torch.randn(3, 4, requires_grad=True)}
+    batch = {"expression": torch.zeros(3, 8), "age": torch.full((3,), MISSING),
+             "gender": torch.full((3,), MISSING), "ethnicity": torch.full((3,), MISSING),
+             "valence": torch.full((3,), float("nan")), "arousal": torch.full((3,), float("nan")),
+             "identity": torch.tensor([2, MISSING, 0])}
+    total, parts = multitask_loss(out, batch)
+    total.backward()
+    assert set(parts) == {"identity"}
+    assert out["identity"].grad[1].abs().sum() == 0 and out["identity"].grad[0].abs().sum() > 0
+
+
+def test_age_regression_head_trains_on_years():
+    from facemtl.models import create_model
+    from facemtl.runtime.decode import decode_age
+
+    net = create_model("mobilenetv3_large_100", 32, age_head="regression").eval()
+    outputs = net(torch.zeros(2, 3, 32, 32))
+    assert outputs["age"].shape == (2, 1)
+    years = net.predict(torch.zeros(2, 3, 32, 32))[3]
+    assert years.shape == (2, 1)
+    assert decode_age(years.detach().numpy(), "regression") == pytest.approx(
+        years[:, 0].detach().numpy())
+    batch = {"expression": torch.zeros(2, 8), "age": torch.tensor([20, MISSING]),
+             "gender": torch.full((2,), MISSING), "ethnicity": torch.full((2,), MISSING),
+             "valence": torch.full((2,), float("nan")), "arousal": torch.full((2,), float("nan"))}
+    _, parts = multitask_loss(outputs, batch)
+    assert np.isfinite(parts["age"])
+
+
+def test_alternate_batches_come_from_one_data_set_each():
+    sources = np.array([0] * 10 + [1] * 25)
+    batches = epoch_batches(sources, 4, "alternate", torch.Generator().manual_seed(1))
+    assert sorted(torch.cat(batches).tolist()) == list(range(35))  # every sample once
+    kinds = [set(sources[b.numpy()]) for b in batches]
+    assert all(len(k) == 1 for k in kinds)
+    assert [k.pop() for k in kinds[:6]] == [0, 1, 0, 1, 0, 1]  # interleaved round-robin
+    mixed = epoch_batches(sources, 4, "mixed", torch.Generator().manual_seed(1))
+    assert sorted(torch.cat(mixed).tolist()) == list(range(35))
+
+
+def test_bundled_onnx_rebuilt_in_torch_computes_the_same(media):
+    from facemtl import FaceAnalyzer
+    from facemtl.models.from_onnx import load_onnx_model
+    from facemtl.runtime.registry import resolve_model
+
+    from facemtl.io import load_image
+    from facemtl.runtime.preprocess import to_batch
+
+    analyzer = FaceAnalyzer(model="base")
+    rgb = load_image(media / "multi_face.jpg")
+    faces = [analyzer.crop(rgb, d) for d in analyzer.detector.detect(rgb)]
+    assert len(faces) == 5
+    onnx_out = analyzer.model.predict(faces)
+    net = load_onnx_model(resolve_model("base")).eval()
+    with torch.no_grad():
+        torch_out = net.predict(torch.from_numpy(to_batch(faces, net.input_size)))
+    for head, value in zip(("embedding", "expression", "age", "gender"),
+                           (torch_out[0], torch_out[1], torch_out[3], torch_out[4]), strict=True):
+        assert np.allclose(np.asarray(onnx_out[head]).reshape(value.shape), value.numpy(),
+                           atol=1e-3), head
+    smaller = load_onnx_model(resolve_model("base"), input_size=64)
+    assert smaller.input_size == 64
+
+
+def test_finetune_bundled_model_on_class_folders(tmp_path, ckplus_dir, media, capsys):
+    """``facemtl train --init base`` on a user's CLASS/image folders: a new label set."""
+    from facemtl.cli.main import main
+    from facemtl.runtime import ModelCard
+
+    from tests.data.test_affectnet_folders import make_class_folders
+
+    names = make_class_folders(tmp_path / "mine", ckplus_dir)
+    run = tmp_path / "run"
+    assert main(["train", "--init", "base", "--data", f"folder={tmp_path / 'mine'}",
+                 "--folder-crop", "full", "--epochs", "2", "--max-steps", "3",
+                 "--batch-size", "8", "--input-size", "64", "--out", str(run),
+                 "--cache-dir", str(tmp_path / "cache"), "-q"]) == 0
+    assert main(["export", str(run / "best.pt"), "--out", str(tmp_path / "m"),
+                 "--name", "mine"]) == 0
+    card = ModelCard.load(tmp_path / "m" / "mine.json")
+    assert card.labels("expression") == names and card.trained("expression")
+    assert not card.trained("age")  # only the heads this run trained are claimed
+    capsys.readouterr()
+    assert main(["analyze", str(media / "single_face.jpg"), "--model",
+                 str(tmp_path / "m" / "mine.json"), "-q"]) == 0
+    row = json.loads(capsys.readouterr().out.splitlines()[0])
+    assert row["emotion"] in names and set(row["emotion_probs"]) == set(names)
+
+
+def test_identity_stage_then_attributes_from_its_checkpoint(tmp_path, ckplus_dir, utkface_dir):
+    """Stage 1 (ArcFace, SAM) on CK+ subjects, stage 2 starts from its backbone."""
+    from facemtl.train.config import TrainConfig
+    from facemtl.train.trainer import train
+
+    stage1 = TrainConfig.from_file("configs/stage1_identity_arcface.yaml",
+                                   datasets={"identity": str(ckplus_dir)}, pretrained=False,
+                                   cache_dir=str(tmp_path / "cache"), limit=64, epochs=2,
+                                   max_steps=3, out_dir=str(tmp_path / "s1"), progress=False)
+    result = train(stage1)
+    assert "identity" in result["history"][0]["valid"]
+    state = torch.load(tmp_path / "s1" / "best.pt", weights_only=False)
+    assert any(k.startswith("identity.") for k in state["model"])
+    stage2 = TrainConfig.from_file("configs/stage2_attributes.yaml",
+                                   datasets={"utkface": str(utkface_dir)},
+                                   init=str(tmp_path / "s1" / "best.pt"),
+                                   cache_dir=str(tmp_path / "cache"), limit=64, epochs=1,
+                                   head_epochs=0, max_steps=2, out_dir=str(tmp_path / "s2"),
+                                   progress=False)
+    train(stage2)
+    loaded = torch.load(tmp_path / "s2" / "best.pt", weights_only=False)["model"]
+    assert not any(k.startswith("identity.") for k in loaded)  # the classifier is dropped
+    key = "backbone.conv_stem.weight"
+    assert not torch.equal(loaded[key], torch.zeros_like(loaded[key]))
