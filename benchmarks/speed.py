@@ -1,6 +1,6 @@
 """Speed of the bundled model on this CPU, measured side by side in one run.
 
-    python benchmarks/speed.py [--model base] [--repeat 50]
+    python benchmarks/speed.py [--model accurate] [--repeat 50]
 
 Reports milliseconds per face for the model alone (batch 1, one thread and all threads),
 the five faces of multi_face.jpg in one batch against one at a time (the ratio is why
@@ -43,7 +43,7 @@ def best_ms(fn, repeat: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", default="base")
+    parser.add_argument("--model", default="accurate")
     parser.add_argument("--repeat", type=int, default=50)
     args = parser.parse_args()
     from retinaface import WEIGHTS

@@ -21,7 +21,7 @@ from facemtl.runtime.registry import DEFAULT_MODEL
 class FaceAnalyzer:
     """Find faces and predict expression, valence/arousal, age, gender, ethnicity, embedding.
 
-    >>> analyzer = FaceAnalyzer()                      # bundled model "base"
+    >>> analyzer = FaceAnalyzer()                      # bundled model "accurate"
     >>> faces = analyzer.analyze("photo.jpg")          # path, RGB array or PIL image
     >>> faces[0].emotion, faces[0].age
 

@@ -9,24 +9,28 @@ from facemtl.errors import ModelError
 from facemtl.runtime import FaceModel, ModelCard, available_models, resolve_model
 from facemtl.runtime.card import sha256_of
 
+BUNDLED = ("fast", "accurate")
 
-def test_bundled_model_card_is_complete():
-    assert "base" in available_models()
-    card = ModelCard.load(resolve_model("base"))
+
+@pytest.mark.parametrize("name", BUNDLED)
+def test_bundled_model_card_is_complete(name):
+    assert set(BUNDLED) <= set(available_models())
+    card = ModelCard.load(resolve_model(name))
     assert card.raw["onnx"]["sha256"] == sha256_of(card.onnx_path)
     assert card.labels("expression")[:2] == ["anger", "contempt"]
     assert card.labels("ethnicity") == ["white", "black", "asian", "indian", "other"]
-    assert card.output("age")["decoder"] == "top2"
-    for key in ("ferplus/test", "utkface/test"):
+    assert card.output("age")["decoder"] in ("top2", "expectation")
+    for key in ("ferplus/test", "utkface/test", "ckplus/all", "identity/all"):
         assert key in card.raw["metrics"], f"card lacks test metrics for {key}"
+    assert "breakdown" in card.raw["metrics"]["utkface/test"]
 
 
 def test_corrupt_weights_are_refused(tmp_path):
-    source = resolve_model("base")
+    source = resolve_model("fast")
     shutil.copy(source, tmp_path / "m.json")
     data = bytearray(ModelCard.load(source).onnx_path.read_bytes())
     data[len(data) // 2] ^= 0xFF
-    (tmp_path / "base.onnx").write_bytes(bytes(data))
+    (tmp_path / "fast.onnx").write_bytes(bytes(data))
     with pytest.raises(ModelError, match="SHA-256"):
         FaceModel.load(tmp_path / "m.json")
 
@@ -40,14 +44,29 @@ def test_unknown_model_name_and_bad_card(tmp_path):
         ModelCard.load(bad)
 
 
-def test_ckplus_evaluation_reproduces_the_card(ckplus_dir):
+@pytest.mark.parametrize("name", BUNDLED)
+def test_ckplus_evaluation_reproduces_the_card(ckplus_dir, name):
     """`facemtl evaluate` must give the numbers the card reports (CK+48 is the quick one)."""
     from facemtl.evaluate import evaluate
 
-    card = ModelCard.load(resolve_model("base"))
+    card = ModelCard.load(resolve_model(name))
     recorded = card.raw["metrics"]["ckplus/all"]["expression"]
-    result = evaluate("ckplus", ckplus_dir, "all", progress=False)
+    result = evaluate("ckplus", ckplus_dir, "all", model=name, progress=False)
     measured = result["metrics"]["expression"]
     assert measured["accuracy"] == pytest.approx(recorded["accuracy"], abs=1e-6)
     assert measured["macro_f1"] == pytest.approx(recorded["macro_f1"], abs=1e-6)
     assert measured["accuracy"] > 0.55  # 7-way posed expressions; chance is about 0.25
+
+
+def test_orl_verification_reproduces_the_card(data_root):
+    """Identity verification with the fast model's embedding on ORL, as its card reports."""
+    from facemtl.evaluate import evaluate
+
+    orl = data_root / "att_faces"
+    if not orl.is_dir():
+        pytest.skip(f"{orl} not found")
+    recorded = ModelCard.load(resolve_model("fast")).raw["metrics"]["identity/all"]["identity"]
+    measured = evaluate("identity", orl, "all", model="fast", progress=False)["metrics"]["identity"]
+    assert measured["roc_auc"] == pytest.approx(recorded["roc_auc"], abs=1e-6)
+    assert measured["rank1"] == pytest.approx(recorded["rank1"], abs=1e-6)
+    assert measured["roc_auc"] > 0.8 and measured["pairs"] == 2 * measured["positive_pairs"]

@@ -95,38 +95,59 @@ def test_alternate_batches_come_from_one_data_set_each():
 
 def test_bundled_onnx_rebuilt_in_torch_computes_the_same(media):
     from facemtl import FaceAnalyzer
+    from facemtl.io import load_image
     from facemtl.models.from_onnx import load_onnx_model
+    from facemtl.runtime.preprocess import to_batch
     from facemtl.runtime.registry import resolve_model
 
-    from facemtl.io import load_image
-    from facemtl.runtime.preprocess import to_batch
-
-    analyzer = FaceAnalyzer(model="base")
+    analyzer = FaceAnalyzer(model="fast")
     rgb = load_image(media / "multi_face.jpg")
     faces = [analyzer.crop(rgb, d) for d in analyzer.detector.detect(rgb)]
     assert len(faces) == 5
     onnx_out = analyzer.model.predict(faces)
-    net = load_onnx_model(resolve_model("base")).eval()
+    net = load_onnx_model(resolve_model("fast")).eval()
     with torch.no_grad():
         torch_out = net.predict(torch.from_numpy(to_batch(faces, net.input_size)))
     for head, value in zip(("embedding", "expression", "age", "gender"),
                            (torch_out[0], torch_out[1], torch_out[3], torch_out[4]), strict=True):
         assert np.allclose(np.asarray(onnx_out[head]).reshape(value.shape), value.numpy(),
                            atol=1e-3), head
-    smaller = load_onnx_model(resolve_model("base"), input_size=64)
+    smaller = load_onnx_model(resolve_model("fast"), input_size=64)
     assert smaller.input_size == 64
+
+
+def test_accurate_averages_its_network_over_the_mirror_image(media):
+    """The accurate model's graph = its network on the face and on the mirrored face,
+    averaged (flip TTA); its age decoder is the one chosen on validation data."""
+    from facemtl import FaceAnalyzer
+    from facemtl.io import load_image
+    from facemtl.models.from_onnx import load_onnx_model
+    from facemtl.runtime.preprocess import to_batch
+    from facemtl.runtime.registry import resolve_model
+
+    analyzer = FaceAnalyzer(model="accurate")
+    assert analyzer.model.card.raw["inference"]["test_time_augmentation"] == "flip"
+    rgb = load_image(media / "single_face.jpg")
+    faces = [analyzer.crop(rgb, d) for d in analyzer.detector.detect(rgb)]
+    onnx_out = analyzer.model.predict(faces)
+    net = load_onnx_model(resolve_model("accurate")).eval()
+    pixels = torch.from_numpy(to_batch(faces, net.input_size))
+    with torch.no_grad():
+        plain, mirrored = net.predict(pixels), net.predict(pixels.flip(3))
+    expected = (plain[1] + mirrored[1]) / 2
+    assert np.allclose(onnx_out["expression"], expected.numpy(), atol=1e-4)
+    assert not np.allclose(onnx_out["expression"], plain[1].numpy(), atol=1e-4)
 
 
 def test_finetune_bundled_model_on_class_folders(tmp_path, ckplus_dir, media, capsys):
     """``facemtl train --init base`` on a user's CLASS/image folders: a new label set."""
     from facemtl.cli.main import main
     from facemtl.runtime import ModelCard
-
     from tests.data.test_affectnet_folders import make_class_folders
 
     names = make_class_folders(tmp_path / "mine", ckplus_dir)
     run = tmp_path / "run"
-    assert main(["train", "--init", "base", "--data", f"folder={tmp_path / 'mine'}",
+    assert main(["train", "--init", "fast", "--data", f"folder={tmp_path / 'mine'}",
                  "--folder-crop", "full", "--epochs", "2", "--max-steps", "3",
                  "--batch-size", "8", "--input-size", "64", "--out", str(run),
                  "--cache-dir", str(tmp_path / "cache"), "-q"]) == 0
@@ -166,3 +187,25 @@ def test_identity_stage_then_attributes_from_its_checkpoint(tmp_path, ckplus_dir
     assert not any(k.startswith("identity.") for k in loaded)  # the classifier is dropped
     key = "backbone.conv_stem.weight"
     assert not torch.equal(loaded[key], torch.zeros_like(loaded[key]))
+
+
+def test_affectnet_csv_trains_valence_arousal(tmp_path, media, ckplus_dir):
+    """Stage 3 on an AffectNet-layout CSV of real images: the valence/arousal head trains
+    (CCC loss) and the exported card says so."""
+    from facemtl.runtime import ModelCard
+    from facemtl.train.config import TrainConfig
+    from facemtl.train.export import export_checkpoint
+    from facemtl.train.trainer import train
+    from tests.data.test_affectnet_folders import write_affectnet
+
+    write_affectnet(tmp_path / "affectnet", media, ckplus_dir)
+    config = TrainConfig.from_file(
+        "configs/stage3_expression.yaml", datasets={"affectnet": str(tmp_path / "affectnet")},
+        init="", pretrained=False, backbone="mobilenetv3_large_100", input_size=48,
+        cache_dir=str(tmp_path / "cache"), epochs=1, head_epochs=0, batch_size=16,
+        max_steps=2, out_dir=str(tmp_path / "run"), progress=False)
+    result = train(config)
+    assert result["best"]["trained_heads"] == ["embedding", "expression", "valence_arousal"]
+    _, card_path = export_checkpoint(tmp_path / "run" / "best.pt", tmp_path / "m", "va")
+    card = ModelCard.load(card_path)
+    assert card.trained("valence_arousal") and not card.trained("age")

@@ -15,6 +15,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from facemtl.errors import FacemtlError
+from facemtl.runtime.registry import DEFAULT_MODEL
 
 
 def add_analyze_parser(commands: argparse._SubParsersAction) -> None:
@@ -27,7 +28,7 @@ def add_analyze_parser(commands: argparse._SubParsersAction) -> None:
         "and a track id per person.")
     parser.add_argument("paths", nargs="+", metavar="PATH",
                         help="image or video files, folders, globs")
-    parser.add_argument("--model", default="base",
+    parser.add_argument("--model", default=DEFAULT_MODEL,
                         help="bundled model name or path to a model card (default: base)")
     parser.add_argument("--csv", metavar="FILE", help="also write the rows as CSV")
     parser.add_argument("--parquet", metavar="FILE",

@@ -8,6 +8,7 @@ import shlex
 import sys
 
 from facemtl.evaluate import SPLITS
+from facemtl.runtime.registry import DEFAULT_MODEL
 
 
 def add_evaluate_parser(commands: argparse._SubParsersAction) -> None:
@@ -20,7 +21,7 @@ def add_evaluate_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--split", help="test (default), valid, train; "
                         "ckplus: all; identity: all (default), or test = the people that "
                         "identity pre-training held out")
-    parser.add_argument("--model", default="base", help="bundled model name or card path")
+    parser.add_argument("--model", default=DEFAULT_MODEL, help="bundled model name or card path")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     parser.add_argument("--write-card", action="store_true",
                         help="record the result in the model card's 'metrics'")

@@ -40,10 +40,15 @@ def add_train_parser(commands: argparse._SubParsersAction) -> None:
 
     export = commands.add_parser(
         "export", help="export a checkpoint to ONNX + model card (needs the [train] extra)")
-    export.add_argument("checkpoint", help="best.pt written by facemtl train")
+    export.add_argument("checkpoint", help="best.pt written by facemtl train, or a bundled "
+                        "model / card to re-export with other inference options")
     export.add_argument("--out", required=True, help="output folder for NAME.onnx and NAME.json")
     export.add_argument("--name", required=True, help="model name, e.g. base")
     export.add_argument("--version", default="0.1.0")
+    export.add_argument("--flip-tta", action="store_true",
+                        help="average each face with its mirror image inside the graph")
+    export.add_argument("--age-decoder", choices=("top2", "expectation", "argmax"),
+                        help="how the age bins become years (default: the training config's)")
     export.set_defaults(func=run_export)
 
 
@@ -79,8 +84,9 @@ def run_train(args: argparse.Namespace) -> int:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    from facemtl.train.export import export_checkpoint
+    from facemtl.train.export import export_model
 
-    onnx_path, card_path = export_checkpoint(args.checkpoint, args.out, args.name, args.version)
+    onnx_path, card_path = export_model(args.checkpoint, args.out, args.name, args.version,
+                                        args.flip_tta, args.age_decoder)
     print(f"wrote {onnx_path} and {card_path}")
     return 0

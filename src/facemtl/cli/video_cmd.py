@@ -15,6 +15,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from facemtl.errors import FacemtlError
+from facemtl.runtime.registry import DEFAULT_MODEL
 
 
 def add_video_parser(commands: argparse._SubParsersAction) -> None:
@@ -104,7 +105,7 @@ def _labelled(args: argparse.Namespace) -> tuple[list, list[str], list[str | Non
     clips = [c for c in find_clips(args.clips) if label_of(c, labels)]
     if not clips:
         raise FacemtlError(f"no clip in {args.clips} has a row in {args.labels}")
-    video = _video_analyzer(args, args.model or "base", args.cropped)
+    video = _video_analyzer(args, args.model or DEFAULT_MODEL, args.cropped)
     described, failures = _describe_all(args, video, clips, args.features, args.level, args.fps)
     if not described:
         raise FacemtlError("no clip could be described")

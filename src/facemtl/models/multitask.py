@@ -130,11 +130,20 @@ class IdentityHead(nn.Module):
 
 
 class PredictWrapper(nn.Module):
-    """Exposes ``predict`` as ``forward`` for ONNX export."""
+    """Exposes ``predict`` as ``forward`` for ONNX export.
 
-    def __init__(self, net: MultiTaskNet) -> None:
+    ``flip_tta`` averages every head's output over the face and its mirror image (test-time
+    augmentation): twice the compute for a steadier answer, inside the graph, so the runtime
+    stays the same."""
+
+    def __init__(self, net: MultiTaskNet, flip_tta: bool = False) -> None:
         super().__init__()
         self.net = net
+        self.flip_tta = flip_tta
 
     def forward(self, pixels: torch.Tensor) -> tuple[torch.Tensor, ...]:
-        return self.net.predict(pixels)
+        if not self.flip_tta:
+            return self.net.predict(pixels)
+        both = self.net.predict(torch.cat([pixels, pixels.flip(3)]))
+        n = pixels.shape[0]
+        return tuple((out[:n] + out[n:]) / 2 for out in both)

@@ -7,7 +7,9 @@ from pathlib import Path
 from facemtl.errors import ModelError
 
 WEIGHTS_DIR = Path(__file__).parent / "weights"
-DEFAULT_MODEL = "base"
+#: The default: the pipeline's time is mostly face detection, so the better model costs
+#: little per image; ``fast`` is the one for many faces per frame or slow machines.
+DEFAULT_MODEL = "accurate"
 
 
 def available_models() -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime
 from pathlib import Path
 
@@ -27,8 +28,51 @@ DATA_DESCRIPTIONS = {
 }
 
 
+def export_model(source: str | Path, out_dir: str | Path, name: str, version: str = "0.1.0",
+                 flip_tta: bool = False, age_decoder: str | None = None) -> tuple[Path, Path]:
+    """Export a training checkpoint (.pt), or re-export a bundled/exported model (a name or
+    card) with other inference options: ``flip_tta`` (mirror-image averaging in the graph)
+    and ``age_decoder``. Returns the ONNX and card paths."""
+    if str(source).endswith((".pt", ".pth")):
+        return export_checkpoint(source, out_dir, name, version, flip_tta, age_decoder)
+    from facemtl.models.from_onnx import load_onnx_model
+    from facemtl.runtime.card import ModelCard
+    from facemtl.runtime.registry import resolve_model
+
+    source_card = ModelCard.load(resolve_model(source))
+    net = load_onnx_model(source_card.path).eval()
+    onnx_path = _write_onnx(net, Path(out_dir), name, flip_tta)
+    card = copy.deepcopy(source_card.raw)
+    card.update(name=name, version=version, created=datetime.date.today().isoformat(),
+                metrics={}, derived_from={"model": source_card.name,
+                                          "sha256": source_card.sha256})
+    card["inference"] = _inference(flip_tta)
+    if age_decoder:
+        card["outputs"]["age"]["decoder"] = age_decoder
+    card["onnx"] = {"file": onnx_path.name, "sha256": sha256_of(onnx_path), "opset": 17}
+    return onnx_path, ModelCard(path=Path(out_dir) / f"{name}.json", raw=card).save()
+
+
+def _inference(flip_tta: bool) -> dict:
+    return {"test_time_augmentation": "flip" if flip_tta else None,
+            "note": "each head averages the face and its mirror image" if flip_tta else ""}
+
+
+def _write_onnx(net: torch.nn.Module, out_dir: Path, name: str, flip_tta: bool) -> Path:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    onnx_path = out_dir / f"{name}.onnx"
+    dummy = torch.zeros(2, 3, net.input_size, net.input_size)
+    with atomic_path(onnx_path) as partial:
+        torch.onnx.export(
+            PredictWrapper(net, flip_tta), (dummy,), str(partial), input_names=["pixels"],
+            output_names=list(HEADS), opset_version=17, dynamo=False,
+            dynamic_axes={"pixels": {0: "batch"}, **{h: {0: "batch"} for h in HEADS}})
+    return onnx_path
+
+
 def export_checkpoint(checkpoint: str | Path, out_dir: str | Path, name: str,
-                      version: str = "0.1.0") -> tuple[Path, Path]:
+                      version: str = "0.1.0", flip_tta: bool = False,
+                      age_decoder: str | None = None) -> tuple[Path, Path]:
     """Write ``NAME.onnx`` and ``NAME.json`` into ``out_dir``; returns both paths."""
     state = torch.load(checkpoint, map_location="cpu", weights_only=False)
     config = TrainConfig(**state["config"])
@@ -39,15 +83,10 @@ def export_checkpoint(checkpoint: str | Path, out_dir: str | Path, name: str,
     net.load_state_dict({k: v for k, v in state["model"].items()
                          if not k.startswith("identity.")})
     net.eval()
+    if age_decoder:
+        config.age_decoder = age_decoder
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    onnx_path = out_dir / f"{name}.onnx"
-    dummy = torch.zeros(2, 3, config.input_size, config.input_size)
-    with atomic_path(onnx_path) as partial:
-        torch.onnx.export(
-            PredictWrapper(net), (dummy,), str(partial), input_names=["pixels"],
-            output_names=list(HEADS), opset_version=17, dynamo=False,
-            dynamic_axes={"pixels": {0: "batch"}, **{h: {0: "batch"} for h in HEADS}})
+    onnx_path = _write_onnx(net, out_dir, name, flip_tta)
     best = state.get("best", {})
     trained = set(best.get("trained_heads", HEADS))
     card = {
@@ -82,6 +121,7 @@ def export_checkpoint(checkpoint: str | Path, out_dir: str | Path, name: str,
             "best_epoch": best.get("epoch"),
             "validation": _brief(best.get("metrics", {})),
         },
+        "inference": _inference(flip_tta),
         "metrics": {},
         "licence": "weights: MIT (facemtl); trained on data for non-commercial research "
                    "(FER2013, UTKFace): check those terms before commercial use",

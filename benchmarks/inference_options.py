@@ -1,0 +1,65 @@
+"""How the inference options of a trained network were chosen, on *validation* data only:
+mirror-image test-time augmentation (flip TTA) on or off, and the age decoder (paper 1's
+top-2 expectation, the expectation over all bins, the most probable bin).
+
+    python benchmarks/inference_options.py [--model accurate] [--data ../shared/data]
+
+Runs the model's ONNX on FER+ valid (majority labels) and the seeded UTKFace valid split,
+with the runtime's own crops, and writes benchmarks/results/inference_options-MODEL.json.
+The chosen options were then fixed in the model card before any test number was taken.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+
+from facemtl.data.arrays import build_arrays
+from facemtl.data.cache import dataset_face_finder, read_samples
+from facemtl.runtime import FaceModel
+from facemtl.runtime.decode import AGE_DECODERS
+from facemtl.scoring import predict_arrays, score_outputs
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(os.environ.get("FACEMTL_DATA", ROOT.parent / "shared" / "data"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default="accurate")
+    parser.add_argument("--data", type=Path, default=DATA)
+    args = parser.parse_args()
+    model = FaceModel.load(args.model)
+    tta = model.card.raw.get("inference", {}).get("test_time_augmentation")
+    if tta:
+        print(f"note: {args.model} already averages flips in its graph; the 'flip' rows "
+              "below average it once more")
+    results: dict[str, dict] = {"model": args.model, "validation": {}}
+    for dataset in ("ferplus", "utkface"):
+        samples = read_samples(dataset, args.data / dataset, "valid", ferplus_mode="majority")
+        arrays = build_arrays(samples, model.input_size, detect=dataset_face_finder(samples),
+                              progress=False)
+        plain = predict_arrays(lambda b: model.predict(list(b)), arrays, 128)
+        mirrored = predict_arrays(lambda b: model.predict(list(b[:, :, ::-1])), arrays, 128)
+        flip = {k: (plain[k] + mirrored[k]) / 2 for k in plain}
+        for name, outputs in (("plain", plain), ("flip", flip)):
+            decoders = AGE_DECODERS[:3] if dataset == "utkface" else ("top2",)
+            for decoder in decoders:
+                metrics = score_outputs(arrays, outputs, age_decoder=decoder)
+                key = f"{dataset}/{name}" + (f"/age={decoder}" if dataset == "utkface" else "")
+                results["validation"][key] = {
+                    h: round(v["mae"] if h == "age" else v["accuracy"], 4)
+                    for h, v in metrics.items()}
+                print(key, results["validation"][key], flush=True)
+    out = ROOT / "benchmarks" / "results" / f"inference_options-{args.model}.json"
+    out.write_text(json.dumps(results, indent=1) + "\n")
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    np.set_printoptions(precision=4)
+    main()

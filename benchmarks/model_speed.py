@@ -1,0 +1,80 @@
+"""Per-face speed of the bundled models, side by side in one run (the issue's conditions:
+one thread, batch 1, ONNX Runtime, after warm-up), plus the whole pipeline on
+multi_face.jpg with each model.
+
+    python benchmarks/model_speed.py [--models fast accurate] [--repeat 300]
+
+Writes benchmarks/results/model_speed.json. Each figure is the median of ``--repeat``
+calls after 20 warm-up calls; the rounds alternate between the models so that a slow
+moment of the machine hits both alike.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import time
+from pathlib import Path
+
+import numpy as np
+
+from facemtl import FaceAnalyzer
+from facemtl.io import load_image
+from facemtl.runtime import FaceModel
+
+ROOT = Path(__file__).resolve().parents[1]
+MEDIA = Path(os.environ.get("FACEMTL_SHARED", ROOT.parent / "shared")) / "media"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--models", nargs="+", default=["fast", "accurate"])
+    parser.add_argument("--repeat", type=int, default=300)
+    args = parser.parse_args()
+
+    image = load_image(MEDIA / "multi_face.jpg")
+    detector_view = FaceAnalyzer(model=args.models[0])
+    detections = detector_view.detector.detect(image)
+    models = {name: FaceModel.load(name, threads=1) for name in args.models}
+    analyzers = {name: FaceAnalyzer(model=name) for name in args.models}
+    crops = {name: [analyzers[name].crop(image, d) for d in detections][:1]
+             for name in args.models}
+    timings: dict[str, list[float]] = {name: [] for name in args.models}
+    pipeline: dict[str, list[float]] = {name: [] for name in args.models}
+    for name in args.models:
+        for _ in range(20):
+            models[name].predict(crops[name])
+        analyzers[name].analyze_array(image)
+    for round_ in range(args.repeat):
+        for name in args.models:
+            start = time.perf_counter()
+            models[name].predict(crops[name])
+            timings[name].append((time.perf_counter() - start) * 1000)
+            if round_ % 10 == 0:
+                start = time.perf_counter()
+                analyzers[name].analyze_array(image)
+                pipeline[name].append((time.perf_counter() - start) * 1000)
+    results = {
+        "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",
+        "conditions": "onnxruntime, 1 thread, batch 1, after 20 warm-up calls; median",
+        "models": {name: {
+            "input_size": models[name].input_size,
+            "onnx_mb": round(models[name].card.onnx_path.stat().st_size / 2**20, 1),
+            "ms_per_face": float(np.median(timings[name])),
+            "ms_per_face_p90": float(np.percentile(timings[name], 90)),
+            "pipeline_ms_multi_face_jpg_all_threads": float(np.median(pipeline[name])),
+        } for name in args.models},
+    }
+    if len(args.models) == 2:
+        a, b = args.models
+        results[f"{b}_over_{a}_per_face"] = (results["models"][b]["ms_per_face"]
+                                             / results["models"][a]["ms_per_face"])
+    out = ROOT / "benchmarks" / "results" / "model_speed.json"
+    out.write_text(json.dumps(results, indent=2) + "\n")
+    print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
