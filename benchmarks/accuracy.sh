@@ -11,7 +11,7 @@ data=${2:-${FACEMTL_DATA:-../shared/data}}
 card=${3:-}
 out=benchmarks/results
 mkdir -p "$out" docs/img
-run() { facemtl evaluate --model "$model" --json -q $card "$@"; }
+run() { facemtl evaluate --model "$model" --json -q --threads "${FACEMTL_THREADS:-0}" $card "$@"; }
 run --dataset ferplus --data "$data/ferplus" --split test \
     --confusion "docs/img/$model-ferplus-confusion.png" > "$out/$model-ferplus-test.json"
 run --dataset utkface --data "$data/utkface" --split test > "$out/$model-utkface-test.json"

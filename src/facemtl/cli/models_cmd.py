@@ -21,13 +21,22 @@ def run_models(args: argparse.Namespace) -> int:
         return 0
     for card in cards:
         trained = [h for h in card.raw["outputs"] if card.trained(h)]
-        print(f"{card.name}  {card.raw.get('backbone')}  {card.input_size}px "
-              f"{card.colour}  heads: {', '.join(trained)}")
+        inference = card.raw.get("inference", {})
+        options = (["flip TTA"] if inference.get("test_time_augmentation") else []) + \
+            (["int8"] if inference.get("quantization") else [])
+        print(f"{card.name}  {card.raw.get('backbone')}  {card.input_size}px {card.colour}"
+              f"{''.join('  ' + o for o in options)}  heads: {', '.join(trained)}")
         for key, values in card.raw.get("metrics", {}).items():
             figures = []
             for head, metric in values.items():
-                if isinstance(metric, dict):
-                    figures.append(f"{head} MAE {metric['mae']:.2f}" if head == "age"
-                                   else f"{head} acc {metric['accuracy']:.4f}")
+                if head == "breakdown" or not isinstance(metric, dict):
+                    continue
+                if head == "age":
+                    figures.append(f"age MAE {metric['mae']:.2f}")
+                elif head == "identity":
+                    figures.append(f"verification AUC {metric['roc_auc']:.4f}, "
+                                   f"rank-1 {metric['rank1']:.4f}")
+                else:
+                    figures.append(f"{head} acc {metric['accuracy']:.4f}")
             print(f"  {key}: {', '.join(figures)}")
     return 0

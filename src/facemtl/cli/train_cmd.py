@@ -49,6 +49,11 @@ def add_train_parser(commands: argparse._SubParsersAction) -> None:
                         help="average each face with its mirror image inside the graph")
     export.add_argument("--age-decoder", choices=("top2", "expectation", "argmax"),
                         help="how the age bins become years (default: the training config's)")
+    export.add_argument("--int8", action="append", default=[], metavar="NAME=DIR",
+                        help="quantise to int8, calibrating on this data set's train split "
+                        "(repeatable; e.g. ferplus=DIR utkface=DIR); bundled/card sources")
+    export.add_argument("--cache-dir", default=".cache/facemtl",
+                        help="where cropped arrays are cached")
     export.set_defaults(func=run_export)
 
 
@@ -87,6 +92,7 @@ def run_export(args: argparse.Namespace) -> int:
     from facemtl.train.export import export_model
 
     onnx_path, card_path = export_model(args.checkpoint, args.out, args.name, args.version,
-                                        args.flip_tta, args.age_decoder)
+                                        args.flip_tta, args.age_decoder,
+                                        _parse_data(args.int8) or None, args.cache_dir)
     print(f"wrote {onnx_path} and {card_path}")
     return 0

@@ -82,9 +82,10 @@ def read_identities(root: str | Path, split: str = "all", crop: str | None = Non
     file names carry the subject (``S005_001_…``).
 
     Splits: ``test`` is a seeded ``holdout_share`` of the *people*, never trained on (for
-    verification); the others' images are split per person, ``valid_share`` of each
-    person's images to ``valid`` (paper 1 split VGGFace2 90/10 per person) and the rest to
-    ``train``; ``all`` is everything. ``identity`` indexes the people of the split's side
+    verification); the others' recordings are split per person, ``valid_share`` of each
+    person's recordings (at least one, if the person has two) to ``valid`` (paper 1 split
+    VGGFace2 90/10 per person) and the rest to ``train``; ``all`` is everything. A
+    recording is a CK+ sequence, or one photo. ``identity`` indexes the people of the split's side
     (train/valid share one index), ``subject`` keeps the name. ``crop`` defaults to "full"
     for CK+48 (already face crops) and "detect" for photos (as the runtime crops them).
     """
@@ -106,13 +107,30 @@ def read_identities(root: str | Path, split: str = "all", crop: str | None = Non
         if split == "test":
             chosen, indexed = [s for s in samples if s.subject in held], sorted(held)
         elif split in ("train", "valid"):
-            labels = np.array([s.subject for s in kept])
-            chosen = [kept[i] for i in split_index(labels, split, valid_share)]
+            held_back = _held_back_recordings(kept, valid_share)
+            chosen = [s for s in kept if (recording_of(s.path) in held_back) == (split == "valid")]
             indexed = [p for p in people if p not in held]
         else:
             raise ValueError(f"identity data has splits train, valid, test, all; not {split!r}")
     index = {person: i for i, person in enumerate(indexed)}
     return [replace(s, identity=index[s.subject]) for s in chosen]
+
+
+def _held_back_recordings(samples: list[Sample], share: float) -> set[str]:
+    """Per person with two or more recordings, a seeded ``share`` of them (at least one)
+    for validation: frames of one CK+ sequence are near-duplicates, so they stay together."""
+    recordings: dict[str, list[str]] = {}
+    for sample in samples:
+        group = recordings.setdefault(sample.subject, [])
+        if (name := recording_of(sample.path)) not in group:
+            group.append(name)
+    rng = np.random.default_rng(SPLIT_SEED)
+    held = set()
+    for person in sorted(recordings):
+        names = sorted(recordings[person])
+        if len(names) >= 2:
+            held.update(rng.permutation(names)[:max(1, int(round(len(names) * share)))])
+    return held
 
 
 def recording_of(path: str | Path) -> str:

@@ -29,19 +29,47 @@ DATA_DESCRIPTIONS = {
 
 
 def export_model(source: str | Path, out_dir: str | Path, name: str, version: str = "0.1.0",
-                 flip_tta: bool = False, age_decoder: str | None = None) -> tuple[Path, Path]:
+                 flip_tta: bool = False, age_decoder: str | None = None,
+                 int8_calibration: dict[str, str] | None = None,
+                 cache_dir: str | Path = ".cache/facemtl") -> tuple[Path, Path]:
     """Export a training checkpoint (.pt), or re-export a bundled/exported model (a name or
-    card) with other inference options: ``flip_tta`` (mirror-image averaging in the graph)
-    and ``age_decoder``. Returns the ONNX and card paths."""
+    card) with other inference options: ``flip_tta`` (mirror-image averaging in the graph),
+    ``age_decoder``, and int8 quantisation calibrated on the train splits of
+    ``int8_calibration`` (data set name -> folder). Returns the ONNX and card paths."""
     if str(source).endswith((".pt", ".pth")):
-        return export_checkpoint(source, out_dir, name, version, flip_tta, age_decoder)
+        onnx_path, card_path = export_checkpoint(source, out_dir, name, version, flip_tta,
+                                                 age_decoder)
+    else:
+        onnx_path, card_path = _reexport(source, Path(out_dir), name, version, flip_tta,
+                                         age_decoder)
+    if int8_calibration:
+        from facemtl.train.quantize import calibration_crops, quantize_int8
+
+        card = ModelCard.load(card_path)
+        crops = calibration_crops(int8_calibration, card.input_size, cache_dir)
+        quantize_int8(onnx_path, onnx_path, crops)
+        card.raw["inference"]["quantization"] = {
+            "weights": "int8 per channel", "activations": "uint8",
+            "format": "QDQ (onnxruntime.quantization.quantize_static)",
+            "calibration": f"entropy, {len(crops)} train-split crops of "
+                           f"{', '.join(int8_calibration)} (seed 0)",
+            "float": "task heads (Gemm)"}
+        card.raw["onnx"]["sha256"] = sha256_of(onnx_path)
+        card.save()
+    return onnx_path, card_path
+
+
+def _reexport(source: str | Path, out_dir: Path, name: str, version: str, flip_tta: bool,
+              age_decoder: str | None) -> tuple[Path, Path]:
+    """A bundled/exported model written again with other inference options; its metrics
+    are dropped (they must be measured again)."""
     from facemtl.models.from_onnx import load_onnx_model
     from facemtl.runtime.card import ModelCard
     from facemtl.runtime.registry import resolve_model
 
     source_card = ModelCard.load(resolve_model(source))
     net = load_onnx_model(source_card.path).eval()
-    onnx_path = _write_onnx(net, Path(out_dir), name, flip_tta)
+    onnx_path = _write_onnx(net, out_dir, name, flip_tta)
     card = copy.deepcopy(source_card.raw)
     card.update(name=name, version=version, created=datetime.date.today().isoformat(),
                 metrics={}, derived_from={"model": source_card.name,
@@ -50,12 +78,13 @@ def export_model(source: str | Path, out_dir: str | Path, name: str, version: st
     if age_decoder:
         card["outputs"]["age"]["decoder"] = age_decoder
     card["onnx"] = {"file": onnx_path.name, "sha256": sha256_of(onnx_path), "opset": 17}
-    return onnx_path, ModelCard(path=Path(out_dir) / f"{name}.json", raw=card).save()
+    return onnx_path, ModelCard(path=out_dir / f"{name}.json", raw=card).save()
 
 
 def _inference(flip_tta: bool) -> dict:
     return {"test_time_augmentation": "flip" if flip_tta else None,
-            "note": "each head averages the face and its mirror image" if flip_tta else ""}
+            "note": "each head averages the face and its mirror image" if flip_tta else "",
+            "quantization": None}
 
 
 def _write_onnx(net: torch.nn.Module, out_dir: Path, name: str, flip_tta: bool) -> Path:
