@@ -31,10 +31,12 @@ def test_evaluate_bad_data_folder_is_one_line(tmp_path):
     assert "label file not found" in result.stderr and "Traceback" not in result.stderr
 
 
-def test_models_lists_the_bundled_model():
+def test_models_lists_the_bundled_models():
     result = run_cli("models")
     assert result.returncode == 0
-    assert result.stdout.startswith("base ") and "ferplus/test" in result.stdout
+    names = [line.split()[0] for line in result.stdout.splitlines() if not line.startswith(" ")]
+    assert names == ["accurate", "fast"] and result.stdout.count("ferplus/test") == 2
+    assert "flip TTA" in result.stdout and "int8" in result.stdout
 
 
 def test_train_rejects_malformed_data_argument():

@@ -33,9 +33,25 @@ def _onnx_tensors(path: Path) -> tuple[dict[str, np.ndarray], list[tuple[str, st
             for attribute in node.attribute:
                 if attribute.name == "value":
                     tensors[node.output[0]] = numpy_helper.to_array(attribute.t)
+    # int8 models (QDQ): a weight is DequantizeLinear(int8, scale, zero point) -> dequantise
+    for node in graph.node:
+        if node.op_type == "DequantizeLinear" and all(i in tensors for i in node.input):
+            axis = next((a.i for a in node.attribute if a.name == "axis"), 1)
+            tensors[node.output[0]] = _dequantize(*(tensors[i] for i in node.input), axis=axis)
     convs = [(n.input[1], n.input[2] if len(n.input) > 2 else None)
              for n in graph.node if n.op_type == "Conv"]
     return tensors, convs
+
+
+def _dequantize(values: np.ndarray, scale: np.ndarray, zero_point: np.ndarray | None = None,
+                axis: int = 1) -> np.ndarray:
+    """ONNX DequantizeLinear: (values - zero_point) * scale, per channel along ``axis``."""
+    shape = [1] * values.ndim
+    if np.size(scale) > 1:  # per channel
+        shape[axis % values.ndim] = -1
+    zero = np.zeros_like(scale) if zero_point is None else zero_point
+    return ((values.astype(np.float32) - np.reshape(zero, shape).astype(np.float32))
+            * np.reshape(scale, shape).astype(np.float32))
 
 
 def _conv_bn_pairs(backbone: nn.Module) -> list[tuple[nn.Conv2d, nn.BatchNorm2d]]:
