@@ -4,6 +4,10 @@ top-2 expectation, the expectation over all bins, the most probable bin).
 
     python benchmarks/inference_options.py [--model accurate] [--data ../shared/data]
 
+For the record behind ``accurate`` (its network without the options), first write that
+network out plainly: ``facemtl export accurate --out /tmp/plain --name base``, then
+``--model /tmp/plain/base.json``.
+
 Runs the model's ONNX on FER+ valid (majority labels) and the seeded UTKFace valid split,
 with the runtime's own crops, and writes benchmarks/results/inference_options-MODEL.json.
 The chosen options were then fixed in the model card before any test number was taken.
@@ -38,7 +42,7 @@ def main() -> None:
     if tta:
         print(f"note: {args.model} already averages flips in its graph; the 'flip' rows "
               "below average it once more")
-    results: dict[str, dict] = {"model": args.model, "validation": {}}
+    results: dict[str, dict] = {"model": model.card.name, "validation": {}}
     for dataset in ("ferplus", "utkface"):
         samples = read_samples(dataset, args.data / dataset, "valid", ferplus_mode="majority")
         arrays = build_arrays(samples, model.input_size, detect=dataset_face_finder(samples),
@@ -55,7 +59,7 @@ def main() -> None:
                     h: round(v["mae"] if h == "age" else v["accuracy"], 4)
                     for h, v in metrics.items()}
                 print(key, results["validation"][key], flush=True)
-    out = ROOT / "benchmarks" / "results" / f"inference_options-{args.model}.json"
+    out = ROOT / "benchmarks" / "results" / f"inference_options-{model.card.name}.json"
     out.write_text(json.dumps(results, indent=1) + "\n")
     print(f"wrote {out}")
 
