@@ -3,6 +3,8 @@ ImageNet vs random initialisation, and the age head (100-way softmax with top-2 
 all-bin expectation / argmax decoding vs plain regression).
 
     python benchmarks/recipe_comparison.py [--data ../shared/data] [--limit 4000] [--epochs 3]
+    python benchmarks/recipe_comparison.py --runs imagenet_bins imagenet_regression \
+        --datasets utkface --limit 0 --epochs 4 --json age_heads.json    # the age heads
 
 Every run: EfficientNet-Lite0 at 64 px, the first ``--limit`` images of FER+ train (soft
 votes) and of the seeded UTKFace train split, ``--epochs`` epochs (the first heads only),
@@ -36,6 +38,10 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--limit", type=int, default=4000)
     parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--runs", nargs="+", default=list(RUNS), choices=list(RUNS))
+    parser.add_argument("--datasets", nargs="+", default=["ferplus", "utkface"])
+    parser.add_argument("--json", default="recipe_comparison.json",
+                        help="file name under benchmarks/results")
     parser.add_argument("--out", type=Path, default=ROOT / "runs" / "recipe_comparison")
     parser.add_argument("--cache-dir", default=str(ROOT / ".cache"))
     args = parser.parse_args()
@@ -51,12 +57,14 @@ def main() -> None:
 
     test = cached_arrays("utkface", args.data / "utkface", "test", args.cache_dir).resized(64)
     results = {}
-    for name, options in RUNS.items():
+    for name in args.runs:
+        options = RUNS[name]
         config = TrainConfig(
-            backbone="efficientnet_lite0", input_size=64, datasets={
-                "ferplus": str(args.data / "ferplus"), "utkface": str(args.data / "utkface")},
-            cache_dir=args.cache_dir, limit=args.limit, epochs=args.epochs, head_epochs=1,
-            batch_size=64, lr=2e-3, warmup_steps=50, seed=0, out_dir=str(args.out / name),
+            backbone="efficientnet_lite0", input_size=64,
+            datasets={d: str(args.data / d) for d in args.datasets},
+            cache_dir=args.cache_dir, limit=args.limit or None, epochs=args.epochs,
+            head_epochs=1, batch_size=64, lr=2e-3, warmup_steps=50, seed=0,
+            out_dir=str(args.out / f"{name}-{'-'.join(args.datasets)}-{args.limit}"),
             progress=False, **options)
         run = train(config)
         state = torch.load(run["checkpoint"], map_location="cpu", weights_only=False)
@@ -75,9 +83,10 @@ def main() -> None:
                 outputs["age"], d))["mae"], 3) for d in decoders},
             "seconds": round(sum(h["seconds"] for h in run["history"]), 1)}
         print(name, json.dumps(results[name]), flush=True)
-    out = ROOT / "benchmarks" / "results" / "recipe_comparison.json"
-    out.write_text(json.dumps({"limit": args.limit, "epochs": args.epochs, "input_size": 64,
-                               "runs": results}, indent=1))
+    out = ROOT / "benchmarks" / "results" / args.json
+    out.write_text(json.dumps({"datasets": args.datasets, "limit": args.limit,
+                               "epochs": args.epochs, "input_size": 64, "runs": results},
+                              indent=1))
     print(f"wrote {out}")
 
 
