@@ -95,7 +95,10 @@ class MultiTaskNet(nn.Module):
 
     def predict(self, pixels: torch.Tensor) -> tuple[torch.Tensor, ...]:
         """Probabilities per head, in ``HEADS`` order: what the ONNX graph outputs."""
-        out = self.forward(pixels)
+        return self.probabilities(self.forward(pixels))
+
+    def probabilities(self, out: dict[str, torch.Tensor]) -> tuple[torch.Tensor, ...]:
+        """``forward``'s raw outputs turned into ``predict``'s, in ``HEADS`` order."""
         return (
             out["embedding"],
             out["expression"].softmax(dim=1),

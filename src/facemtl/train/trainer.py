@@ -97,11 +97,11 @@ def torch_predictor(net: MultiTaskNet, device: torch.device):
     def predict(images: np.ndarray) -> dict[str, np.ndarray]:
         pixels = torch.from_numpy(images).to(device).permute(0, 3, 1, 2).float()
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
-            outputs = net.predict(pixels)
+            raw = net(pixels)  # one pass: the heads' probabilities and the identity logits
             result = {name: value.float().cpu().numpy()
-                      for name, value in zip(HEADS, outputs, strict=True)}
-            if net.identity is not None:
-                result["identity"] = net.identity(net.features(pixels)).float().cpu().numpy()
+                      for name, value in zip(HEADS, net.probabilities(raw), strict=True)}
+            if "identity" in raw:
+                result["identity"] = raw["identity"].float().cpu().numpy()
         return result
 
     return predict
