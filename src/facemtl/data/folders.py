@@ -1,8 +1,9 @@
 """Folder-per-label data: ``CLASS/image.jpg`` for a user's own expression classes (fine-tuning)
 and ``PERSON/image.jpg`` for identities (VGGFace2's layout; ORL's ``s1/1.pgm``).
 
-Neither layout has an official split, so ``split_index`` holds out a seeded, stratified
-share for validation; the file order is sorted first, so the split is reproducible.
+Neither layout has an official split. Class folders hold out a seeded, stratified share of
+images (``split_index``); identities hold out whole people for testing and whole recordings
+for validation (``read_identities``). Files are sorted first, so the splits reproduce.
 """
 
 from __future__ import annotations
