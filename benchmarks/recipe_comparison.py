@@ -9,9 +9,9 @@ all-bin expectation / argmax decoding vs plain regression).
 Every run: EfficientNet-Lite0 at 64 px, the first ``--limit`` images of FER+ train (soft
 votes) and of the seeded UTKFace train split, ``--epochs`` epochs (the first heads only),
 same seed; validation on FER+ valid and UTKFace valid (first ``--limit``), test on the
-UTKFace seeded test split for the age decoders. CPU-sized on purpose (about 25 minutes on
+UTKFace seeded test split for the age decoders. CPU-sized on purpose (about 11 minutes on
 2 cores): the differences are what matter, not the absolute numbers. Writes
-benchmarks/results/recipe_comparison.json.
+benchmarks/results/recipe_comparison.json (or --json NAME).
 """
 
 from __future__ import annotations
