@@ -25,6 +25,13 @@ def mark(ok: bool) -> str:
     return "met" if ok else "**missed**"
 
 
+def print_header(columns: list[str], cells: dict[str, dict]) -> None:
+    """A table's header row, separator and a row of face counts per column."""
+    print("| | " + " | ".join(columns) + " |")
+    print("| --- " * (len(columns) + 1) + "|")
+    print("| faces | " + " | ".join(str(cells[c]["n"]) for c in columns) + " |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", nargs="+", default=["fast", "accurate"])
@@ -65,10 +72,7 @@ def main() -> None:
         breakdown = load(f"{model}-utkface-test.json")["breakdown"]
         groups = list(breakdown["age_mae_by_age_group"])
         print(f"\n`{model}`, UTKFace test by age group:\n")
-        print("| | " + " | ".join(groups) + " |")
-        print("| --- " * (len(groups) + 1) + "|")
-        print("| faces | " + " | ".join(str(breakdown["age_mae_by_age_group"][g]["n"])
-                                       for g in groups) + " |")
+        print_header(groups, breakdown["age_mae_by_age_group"])
         for key, label, fmt in (("age_mae_by_age_group", "age MAE", "{:.2f}"),
                                 ("gender_accuracy_by_age_group", "gender", "{:.1%}"),
                                 ("ethnicity_accuracy_by_age_group", "ethnicity", "{:.1%}")):
@@ -77,10 +81,7 @@ def main() -> None:
             print(f"| {label} | " + " | ".join(fmt.format(cells[g][value]) for g in groups) + " |")
         races = list(breakdown["gender_accuracy_by_ethnicity"])
         print(f"\n`{model}`, UTKFace test by (true) ethnicity:\n")
-        print("| | " + " | ".join(races) + " |")
-        print("| --- " * (len(races) + 1) + "|")
-        print("| faces | " + " | ".join(str(breakdown["gender_accuracy_by_ethnicity"][r]["n"])
-                                       for r in races) + " |")
+        print_header(races, breakdown["gender_accuracy_by_ethnicity"])
         utk = load(f"{model}-utkface-test.json")["metrics"]
         print("| age MAE | " + " | ".join(f"{breakdown['age_mae_by_ethnicity'][r]['mae']:.2f}"
                                          for r in races) + " |")

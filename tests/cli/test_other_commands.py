@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.cli.test_analyze_cli import run_cli
 
 
@@ -43,3 +45,12 @@ def test_train_rejects_malformed_data_argument():
     result = run_cli("train", "--data", "ferplus", "--epochs", "1")
     assert result.returncode == 2
     assert "expected NAME=DIR" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_failed_int8_export_leaves_no_model(tmp_path):
+    pytest.importorskip("torch")
+    result = run_cli("export", "accurate", "--out", str(tmp_path / "out"), "--name", "q",
+                     "--int8", f"ferplus={tmp_path / 'missing'}")
+    assert result.returncode == 2
+    assert "label file not found" in result.stderr and "Traceback" not in result.stderr
+    assert not list((tmp_path / "out").glob("q.*"))  # no float model left under the name

@@ -43,20 +43,32 @@ def export_model(source: str | Path, out_dir: str | Path, name: str, version: st
         onnx_path, card_path = _reexport(source, Path(out_dir), name, version, flip_tta,
                                          age_decoder)
     if int8_calibration:
-        from facemtl.train.quantize import calibration_crops, quantize_int8
-
-        card = ModelCard.load(card_path)
-        crops = calibration_crops(int8_calibration, card.input_size, cache_dir)
-        quantize_int8(onnx_path, onnx_path, crops)
-        card.raw["inference"]["quantization"] = {
-            "weights": "int8 per channel", "activations": "uint8",
-            "format": "QDQ (onnxruntime.quantization.quantize_static)",
-            "calibration": f"entropy, {len(crops)} train-split crops of "
-                           f"{', '.join(int8_calibration)} (seed 0)",
-            "float": "task heads (Gemm)"}
-        card.raw["onnx"]["sha256"] = sha256_of(onnx_path)
-        card.save()
+        try:
+            _quantize(onnx_path, card_path, int8_calibration, cache_dir)
+        except BaseException:
+            # the float files were only a step on the way: no model is left under that name
+            onnx_path.unlink(missing_ok=True)
+            card_path.unlink(missing_ok=True)
+            raise
     return onnx_path, card_path
+
+
+def _quantize(onnx_path: Path, card_path: Path, calibration: dict[str, str],
+              cache_dir: str | Path) -> None:
+    """Turn an exported float model into int8 in place and record how in its card."""
+    from facemtl.train.quantize import calibration_crops, quantize_int8
+
+    card = ModelCard.load(card_path)
+    crops = calibration_crops(calibration, card.input_size, cache_dir)
+    quantize_int8(onnx_path, onnx_path, crops)
+    card.raw["inference"]["quantization"] = {
+        "weights": "int8 per channel", "activations": "uint8",
+        "format": "QDQ (onnxruntime.quantization.quantize_static)",
+        "calibration": f"entropy, {len(crops)} train-split crops of "
+                       f"{', '.join(calibration)} (seed 0)",
+        "float": "task heads (Gemm)"}
+    card.raw["onnx"]["sha256"] = sha256_of(onnx_path)
+    card.save()
 
 
 def _reexport(source: str | Path, out_dir: Path, name: str, version: str, flip_tta: bool,

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from facemtl.io.atomic import atomic_path
-from facemtl.writers.plot import require_matplotlib
+from facemtl.writers.plot import require_matplotlib, save_figure
 
 
 def write_confusion_plot(confusion: list[list[int]] | np.ndarray, labels: list[str],
@@ -37,9 +36,4 @@ def write_confusion_plot(confusion: list[list[int]] | np.ndarray, labels: list[s
     figure.colorbar(image, ax=axes, fraction=0.046, pad=0.04, label="share of true class")
     if title:
         axes.set_title(title)
-    figure.tight_layout()
-    path = Path(path)
-    with atomic_path(path) as partial:
-        figure.savefig(partial, dpi=110, format=path.suffix.lstrip(".") or "png")
-    plt.close(figure)
-    return path
+    return save_figure(figure, path, dpi=110)

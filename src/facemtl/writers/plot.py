@@ -21,6 +21,18 @@ def require_matplotlib(option: str = "--plot") -> None:
         raise FacemtlError(f"{option} needs matplotlib (pip install 'facemtl[video]')") from None
 
 
+def save_figure(figure, path: str | Path, dpi: int) -> Path:
+    """Lay out, write atomically (format from the suffix, PNG by default) and close."""
+    import matplotlib.pyplot as plt
+
+    figure.tight_layout()
+    target = Path(path)
+    with atomic_path(target) as partial:
+        figure.savefig(partial, dpi=dpi, format=target.suffix.lstrip(".") or "png")
+    plt.close(figure)
+    return target
+
+
 def write_timeline_plot(summary: VideoSummary, path: str | Path, title: str = "") -> Path:
     """One row per track (longest first): probabilities per emotion, then valence and
     arousal (or a note when the model's valence/arousal head is untrained)."""
@@ -61,9 +73,4 @@ def write_timeline_plot(summary: VideoSummary, path: str | Path, title: str = ""
     axes[0, 1].set_title("valence / arousal")
     axes[-1, 0].set_xlabel("time (s)")
     axes[-1, 1].set_xlabel("time (s)")
-    figure.tight_layout()
-    target = Path(path)
-    with atomic_path(target) as partial:
-        figure.savefig(partial, dpi=90, format=target.suffix.lstrip(".") or "png")
-    plt.close(figure)
-    return target
+    return save_figure(figure, path, dpi=90)
