@@ -18,8 +18,10 @@ install: $(BIN)/python
 install-dev: $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[train,video,dev]"
 
+# The shared group photo when ../shared is beside the clone, else the package's own copy.
 demo: install
-	$(BIN)/facemtl analyze $(SHARED)/media/multi_face.jpg
+	$(BIN)/facemtl analyze $$(test -f $(SHARED)/media/multi_face.jpg \
+		&& echo $(SHARED)/media/multi_face.jpg || $(BIN)/python -m facemtl.sample)
 
 test: install-dev
 	$(BIN)/ruff check src tests benchmarks

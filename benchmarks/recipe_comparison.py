@@ -50,10 +50,11 @@ def main() -> None:
 
     from facemtl.data.cache import cached_arrays
     from facemtl.metrics import age_metrics
+    from facemtl.models.build import build_model
     from facemtl.runtime.decode import decode_age
     from facemtl.scoring import predict_arrays
     from facemtl.train.config import TrainConfig
-    from facemtl.train.trainer import build_model, torch_predictor, train
+    from facemtl.train.trainer import torch_predictor, train
 
     test = cached_arrays("utkface", args.data / "utkface", "test", args.cache_dir).resized(64)
     results = {}

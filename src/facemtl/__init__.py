@@ -2,6 +2,10 @@
 
 Inference needs only NumPy, OpenCV and onnxruntime; training lives behind the ``[train]``
 extra and is imported lazily so that ``import facemtl`` never pulls in torch.
+
+The public API, as the README uses it: ``FaceAnalyzer`` (images -> ``ImageResult``, a
+sequence of ``Face``), ``VideoAnalyzer`` (videos -> ``VideoResult``), ``FaceModel`` (one
+exported model on face crops) and ``evaluate`` (a model's metrics on a data set).
 """
 
 from __future__ import annotations
@@ -9,6 +13,12 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from facemtl.analyzer import FaceAnalyzer
+from facemtl.evaluate import evaluate
 from facemtl.results.face import Face
+from facemtl.results.image import ImageResult
+from facemtl.results.video import VideoResult
+from facemtl.runtime.model import FaceModel
+from facemtl.video.pipeline import VideoAnalyzer
 
-__all__ = ["Face", "FaceAnalyzer", "__version__"]
+__all__ = ["Face", "FaceAnalyzer", "FaceModel", "ImageResult", "VideoAnalyzer", "VideoResult",
+           "__version__", "evaluate"]

@@ -1,76 +1,99 @@
 """``evaluate()``: a bundled or exported model's metrics on a labelled data set split,
-through the ONNX runtime (no torch), with the crops training used."""
+through the ONNX runtime (no torch), with the crops training used; ``record_metrics()``
+writes a result into the model's card with the command that reproduces it."""
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from facemtl.data.arrays import build_arrays
-from facemtl.data.cache import dataset_face_finder, read_samples
-from facemtl.data.folders import read_identities, recording_of
+from facemtl.data.cache import dataset_face_finder
+from facemtl.data.folders import recording_of
+from facemtl.data.registry import get_dataset
+from facemtl.errors import FacemtlError
 from facemtl.labels import EMOTIONS
 from facemtl.metrics import breakdown, verification_metrics
-from facemtl.runtime.decode import decode_age
+from facemtl.runtime.decode import decode_age, decode_gender
 from facemtl.runtime.model import FaceModel
-from facemtl.runtime.registry import DEFAULT_MODEL
+from facemtl.runtime.registry import DEFAULT_MODEL, WEIGHTS_DIR
 from facemtl.scoring import predict_arrays, score_outputs
 
-#: What each data set can measure and which split names it has.
-SPLITS = {"ferplus": ("train", "valid", "test"), "utkface": ("train", "valid", "test"),
-          "ckplus": ("all",), "identity": ("all", "test", "valid", "train")}
+#: Data sets ``evaluate`` measures (those with labels a bundled model's heads predict).
+EVALUATED = ("ferplus", "utkface", "ckplus", "identity")
 
 
-def evaluate(dataset: str, data_dir: str | Path, split: str = "test",
+def evaluate(dataset: str, data_dir: str | Path, split: str | None = None,
              model: str | Path | FaceModel = DEFAULT_MODEL, threads: int = 0,
              progress: bool = True) -> dict[str, Any]:
-    """Metrics of ``model`` on one split. FER+ uses majority-vote labels (images whose
-    majority is unknown/not-a-face dropped). CK+48 has no neutral class, so its prediction
-    is the most probable of its own 7 classes."""
-    if dataset not in SPLITS:
-        raise ValueError(f"unknown dataset {dataset!r}; choose from {', '.join(SPLITS)}")
-    if split not in SPLITS[dataset]:
-        raise ValueError(f"{dataset} has splits {', '.join(SPLITS[dataset])}, not {split!r}")
+    """Metrics of ``model`` on one split (default: the data set's test split, or all of a
+    data set that has none). FER+ uses majority-vote labels (images whose majority is
+    unknown/not-a-face dropped). CK+48 has no neutral class, so its prediction is the most
+    probable of its own 7 classes."""
+    if dataset not in EVALUATED:
+        raise FacemtlError(f"cannot evaluate on {dataset!r}; choose from {', '.join(EVALUATED)}")
+    spec = get_dataset(dataset)
+    split = split or spec.default_split
+    samples = spec.read(data_dir, split, ferplus_mode="majority")
     face_model = model if isinstance(model, FaceModel) else FaceModel.load(model, threads)
-    if dataset == "identity":
-        return evaluate_identity(data_dir, split, face_model, threads, progress)
-    samples = read_samples(dataset, data_dir, split, ferplus_mode="majority")
     arrays = build_arrays(samples, face_model.input_size,
                           detect=dataset_face_finder(samples, threads), progress=progress)
     outputs = predict_arrays(lambda batch: face_model.predict(list(batch)), arrays, 128)
-    names = tuple(face_model.card.labels("expression"))
+    header = {"model": face_model.card.name, "dataset": dataset, "split": split,
+              "n": len(arrays)}
+    if dataset == "identity":
+        metrics = verification_metrics(outputs["embedding"],
+                                       np.array([s.subject for s in samples]),
+                                       np.array([recording_of(s.path) for s in samples]))
+        return {**header, "metrics": {"identity": metrics}}
+    card = face_model.card
     if dataset == "ckplus" and "expression" in outputs:
         present = arrays.expression.sum(axis=0) > 0
         outputs["expression"] = np.where(present, outputs["expression"], 0.0)
-    age_decoder = face_model.card.output("age").get("decoder", "top2")
-    threshold = float(face_model.card.output("gender").get("threshold", 0.5))
-    metrics = score_outputs(arrays, outputs, age_decoder=age_decoder,
-                            gender_threshold=threshold, emotions=names or EMOTIONS)
-    trained = [h for h in metrics if face_model.card.trained(h)]
-    result = {"model": face_model.card.name, "dataset": dataset, "split": split,
-              "n": len(arrays), "metrics": {h: metrics[h] for h in trained}}
-    if all(face_model.card.trained(h) and arrays.labelled(h).any()
-           for h in ("age", "gender", "ethnicity")):
+    age, gender = card.head("age"), card.head("gender")
+    metrics = score_outputs(arrays, outputs, age_decoder=age.decoder,
+                            gender_threshold=gender.threshold,
+                            emotions=card.head("expression").labels or EMOTIONS)
+    result = {**header, "metrics": {h: m for h, m in metrics.items() if card.trained(h)}}
+    if all(card.trained(h) and arrays.labelled(h).any() for h in ("age", "gender", "ethnicity")):
         result["breakdown"] = breakdown(
-            arrays.age, arrays.gender, arrays.ethnicity, decode_age(outputs["age"], age_decoder),
-            (outputs["gender"].reshape(-1) >= threshold).astype(np.int64),
-            outputs["ethnicity"].argmax(axis=1), face_model.card.labels("ethnicity"))
+            arrays.age, arrays.gender, arrays.ethnicity, decode_age(outputs["age"], age.decoder),
+            decode_gender(outputs["gender"], gender.threshold),
+            outputs["ethnicity"].argmax(axis=1), card.labels("ethnicity"))
     return result
 
 
-def evaluate_identity(data_dir: str | Path, split: str, face_model: FaceModel, threads: int = 0,
-                      progress: bool = True) -> dict[str, Any]:
-    """Verification (pairs: ROC AUC, accuracy at the best threshold) and rank-1
-    identification with the model's embedding, on a ``PERSON/image`` folder or on CK+48's
-    subjects. ``test`` is the people an identity pre-training run held out; ``all`` everyone.
-    Frames of one CK+ sequence are never paired with each other (near-duplicates)."""
-    samples = read_identities(data_dir, split)
-    arrays = build_arrays(samples, face_model.input_size,
-                          detect=dataset_face_finder(samples, threads), progress=progress)
-    outputs = predict_arrays(lambda batch: face_model.predict(list(batch)), arrays, 128)
-    metrics = verification_metrics(outputs["embedding"], np.array([s.subject for s in samples]),
-                                   np.array([recording_of(s.path) for s in samples]))
-    return {"model": face_model.card.name, "dataset": "identity", "split": split,
-            "n": len(samples), "metrics": {"identity": metrics}}
+def evaluate_command(dataset: str, data_dir: str | Path, split: str, model: str) -> str:
+    """The shell command that reproduces one evaluation (recorded in cards)."""
+    return "facemtl evaluate " + shlex.join(["--dataset", dataset, "--data", str(data_dir),
+                                             "--split", split, "--model", model])
+
+
+def record_metrics(model: FaceModel, result: dict[str, Any], data_dir: str | Path,
+                   model_argument: str | None = None) -> Path:
+    """Write ``result`` into the model's card under ``metrics["DATASET/SPLIT"]``, with the
+    command that reproduces it.
+
+    A bundled card is only written from a source checkout (how the bundled figures are
+    made); inside an installed package it is refused: export a copy and evaluate that."""
+    card = model.card
+    if card.path.resolve().parent == WEIGHTS_DIR.resolve() and not _source_checkout():
+        raise FacemtlError(f"{card.path}: a bundled card inside the installed package is not "
+                           f"written; export a copy (facemtl export {card.name} --out DIR "
+                           f"--name NAME) and record its metrics instead")
+    command = evaluate_command(result["dataset"], data_dir, result["split"],
+                               model_argument or card.name)
+    card.raw.setdefault("metrics", {})[f"{result['dataset']}/{result['split']}"] = {
+        "n": result["n"], "command": command, **result["metrics"],
+        **({"breakdown": result["breakdown"]} if "breakdown" in result else {})}
+    return card.save()
+
+
+def _source_checkout() -> bool:
+    """Whether facemtl runs from a clone (``src/facemtl`` with ``pyproject.toml`` two levels
+    up), where bundled cards are the repository's files, not an installed copy."""
+    package = Path(__file__).resolve().parent
+    return package.parent.name == "src" and (package.parent.parent / "pyproject.toml").is_file()

@@ -79,3 +79,9 @@ def summary_line(metrics: dict[str, dict]) -> str:
     if "identity" in metrics:
         bits.append(f"identity {metrics['identity']['accuracy']:.4f}")
     return ", ".join(bits)
+
+
+def brief_metrics(metrics: dict[str, dict]) -> dict[str, float]:
+    """One number per head (age MAE, else accuracy), for the per-epoch history."""
+    return {head: round(values["mae"] if head == "age" else values["accuracy"], 4)
+            for head, values in metrics.items()}

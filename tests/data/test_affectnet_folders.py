@@ -31,8 +31,7 @@ def write_affectnet(root: Path, media: Path, ckplus: Path) -> list[list]:
     for name in ("multi_face.jpg", "single_face.jpg"):
         shutil.copy(media / name, images / name)
         for face in detector.detect(load_image(media / name)):
-            x1, y1, x2, y2 = face.box
-            rows.append([f"101/{name}", x1, y1, x2 - x1, y2 - y1])
+            rows.append([f"101/{name}", *face.box.xywh])  # face_x, face_y, width, height
     for path in sorted((ckplus / "happy").glob("*.png"))[:6]:
         shutil.copy(path, images / path.name)
         rows.append([f"101/{path.name}", 0, 0, 48, 48])
@@ -63,13 +62,31 @@ def test_affectnet_reader_maps_codes_and_masks(tmp_path, media, ckplus_dir):
              "contempt"]
     for sample, row in zip(samples, kept, strict=True):
         x, y, w, h = (float(v) for v in row[1:5])
-        assert sample.crop == "box" and sample.box == (x, y, x + w, y + h)
+        assert sample.crop == "box" and sample.box == (x, y, w, h)
+        assert sample.box.xyxy == (x, y, x + w, y + h)
         if row[6] < 8:
             assert EMOTIONS[sample.expression_label] == codes[row[6]]
         else:  # none / uncertain: valence and arousal kept, no expression label
             assert sample.expression is None and sample.expression_label == MISSING
     assert np.isnan(samples[1].valence) and np.isnan(samples[1].arousal)  # -2 = not annotated
     assert samples[0].valence == pytest.approx(float(rows[0][7]))
+
+
+def test_affectnet_crops_are_the_csv_face_boxes(tmp_path, media, ckplus_dir):
+    """The crop training sees is exactly the pixels inside face_x/face_y/width/height."""
+    from facemtl.data.arrays import build_arrays
+    from facemtl.io import load_image
+    from facemtl.runtime.preprocess import resize_face
+
+    rows = write_affectnet(tmp_path, media, ckplus_dir)
+    samples = read_affectnet(tmp_path, "train")[:5]  # faces of the two photos
+    arrays = build_arrays(samples, 64, progress=False)
+    for sample, row, crop in zip(samples, rows, arrays.images, strict=False):
+        x, y, w, h = (float(v) for v in row[1:5])
+        image = load_image(sample.path)
+        face = image[int(y):int(np.ceil(y + h)), int(x):int(np.ceil(x + w))]
+        assert face.shape[0] == pytest.approx(h, abs=2) and face.shape[1] == pytest.approx(w, abs=2)
+        np.testing.assert_array_equal(crop, resize_face(face, 64))
 
 
 def test_affectnet_bad_csv_is_named(tmp_path):

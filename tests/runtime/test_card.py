@@ -12,6 +12,15 @@ from facemtl.runtime.card import sha256_of
 BUNDLED = ("fast", "accurate")
 
 
+def tolerance(card: ModelCard, int8: float) -> float:
+    """How closely a re-measurement must match the card. Float models reproduce exactly.
+    int8 models do not across CPUs: onnxruntime's u8s8 kernels saturate on x86 CPUs without
+    AVX512-VNNI/AVX-VNNI and not on those with it, so the same weights give other numbers
+    (the fast card was measured on a machine without VNNI: CK+48 0.618; on an AMD EPYC with
+    VNNI it gives 0.646; see docs/MODELS.md)."""
+    return int8 if card.inference.get("quantization") else 1e-6
+
+
 @pytest.mark.parametrize("name", BUNDLED)
 def test_bundled_model_card_is_complete(name):
     assert set(BUNDLED) <= set(available_models())
@@ -19,7 +28,7 @@ def test_bundled_model_card_is_complete(name):
     assert card.raw["onnx"]["sha256"] == sha256_of(card.onnx_path)
     assert card.labels("expression")[:2] == ["anger", "contempt"]
     assert card.labels("ethnicity") == ["white", "black", "asian", "indian", "other"]
-    assert card.output("age")["decoder"] in ("top2", "expectation")
+    assert card.head("age").decoder in ("top2", "expectation")
     for key in ("ferplus/test", "utkface/test", "ckplus/all", "identity/all"):
         assert key in card.raw["metrics"], f"card lacks test metrics for {key}"
     assert "breakdown" in card.raw["metrics"]["utkface/test"]
@@ -53,8 +62,8 @@ def test_ckplus_evaluation_reproduces_the_card(ckplus_dir, name):
     recorded = card.raw["metrics"]["ckplus/all"]["expression"]
     result = evaluate("ckplus", ckplus_dir, "all", model=name, progress=False)
     measured = result["metrics"]["expression"]
-    assert measured["accuracy"] == pytest.approx(recorded["accuracy"], abs=1e-6)
-    assert measured["macro_f1"] == pytest.approx(recorded["macro_f1"], abs=1e-6)
+    assert measured["accuracy"] == pytest.approx(recorded["accuracy"], abs=tolerance(card, 0.04))
+    assert measured["macro_f1"] == pytest.approx(recorded["macro_f1"], abs=tolerance(card, 0.05))
     assert measured["accuracy"] > 0.55  # 7-way posed expressions; chance is about 0.25
 
 
@@ -65,8 +74,9 @@ def test_orl_verification_reproduces_the_card(data_root):
     orl = data_root / "att_faces"
     if not orl.is_dir():
         pytest.skip(f"{orl} not found")
-    recorded = ModelCard.load(resolve_model("fast")).raw["metrics"]["identity/all"]["identity"]
+    card = ModelCard.load(resolve_model("fast"))
+    recorded = card.raw["metrics"]["identity/all"]["identity"]
     measured = evaluate("identity", orl, "all", model="fast", progress=False)["metrics"]["identity"]
-    assert measured["roc_auc"] == pytest.approx(recorded["roc_auc"], abs=1e-6)
-    assert measured["rank1"] == pytest.approx(recorded["rank1"], abs=1e-6)
+    assert measured["roc_auc"] == pytest.approx(recorded["roc_auc"], abs=tolerance(card, 0.01))
+    assert measured["rank1"] == pytest.approx(recorded["rank1"], abs=tolerance(card, 0.03))
     assert measured["roc_auc"] > 0.8 and measured["pairs"] == 2 * measured["positive_pairs"]

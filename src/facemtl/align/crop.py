@@ -7,6 +7,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from facemtl.box import Box
 from facemtl.detect.base import Detection
 
 #: ArcFace's 5-point template for a 112 x 112 crop (eyes, nose tip, mouth corners).
@@ -22,10 +23,10 @@ _TEMPLATE_112 = np.array(
 )
 
 
-def tight_crop(image: np.ndarray, box: tuple[float, float, float, float]) -> np.ndarray:
+def tight_crop(image: np.ndarray, box: Box) -> np.ndarray:
     """The box's pixels, clipped to the image; at least one pixel each way."""
     height, width = image.shape[:2]
-    x, y, w, h = box
+    x, y, w, h = Box(*box)
     x0 = int(np.clip(np.floor(x), 0, width - 1))
     y0 = int(np.clip(np.floor(y), 0, height - 1))
     x1 = int(np.clip(np.ceil(x + w), x0 + 1, width))

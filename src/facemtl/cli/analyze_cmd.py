@@ -27,9 +27,10 @@ def add_analyze_parser(commands: argparse._SubParsersAction) -> None:
         "webm; recognised by content) give one row per frame per face with frame, time_s "
         "and a track id per person.")
     parser.add_argument("paths", nargs="+", metavar="PATH",
-                        help="image or video files, folders, globs")
+                        help="image or video files, folders, globs; to try it at once: "
+                        "facemtl analyze $(python -m facemtl.sample)")
     parser.add_argument("--model", default=DEFAULT_MODEL,
-                        help="bundled model name or path to a model card (default: base)")
+                        help=f"bundled model name or path to a model card (default: {DEFAULT_MODEL})")
     parser.add_argument("--csv", metavar="FILE", help="also write the rows as CSV")
     parser.add_argument("--parquet", metavar="FILE",
                         help="also write the rows as Parquet (needs pyarrow)")
@@ -44,8 +45,9 @@ def add_analyze_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--summary", metavar="FILE.json",
                         help="videos: per-track and per-video summaries and descriptors")
     parser.add_argument("--embedding", action="store_true", help="add the face embedding")
-    parser.add_argument("--align", action="store_true",
-                        help="5-point aligned crops instead of tight boxes")
+    parser.add_argument("--align", action="store_true", default=None,
+                        help="5-point aligned crops instead of tight boxes (default: as the "
+                        "model's card says; the bundled models use tight boxes)")
     parser.add_argument("--min-face", type=int, default=20, help="smallest face side (px)")
     parser.add_argument("--det-size", type=int, default=960, metavar="PX",
                         help="longest image side the detector sees (default 960; smaller "
@@ -80,7 +82,7 @@ def run_analyze(args: argparse.Namespace) -> int:
     writers = ([] if args.no_jsonl else [JsonlWriter()]) + file_writers
     analyzer = FaceAnalyzer(model=args.model, align=args.align, min_face=args.min_face,
                             threads=args.threads, max_side=args.det_size)
-    context = _Run(args, analyzer, writers, frame_columns=bool(videos),
+    context = _Run(args, analyzer, writers, files, frame_columns=bool(videos),
                    several_videos=len(videos) > 1)
     failures = 0
     bar = tqdm(files, unit="file", disable=args.quiet or len(files) < 2, file=sys.stderr)
@@ -121,10 +123,13 @@ _SUFFIXES = {".mp4": (".mp4", ".mov", ".m4v", ".avi", ".mkv"), ".png": (".png", 
 
 
 class _Run:
-    """What one ``analyze`` run shares across its files: the analyzer and the writers."""
+    """What one ``analyze`` run shares across its files: the analyzer and the writers.
+
+    Rows come from the results objects (``ImageResult.to_dicts``, ``FrameResult.to_dicts``),
+    the one definition the Python API and the service share."""
 
     def __init__(self, args: argparse.Namespace, analyzer: object, writers: list,
-                 frame_columns: bool, several_videos: bool) -> None:
+                 files: list[Path], frame_columns: bool, several_videos: bool) -> None:
         self.args = args
         self.analyzer = analyzer
         self.writers = writers
@@ -132,56 +137,48 @@ class _Run:
         self.several_videos = several_videos
         self.summaries: list[dict] = []
         self.damaged = 0
+        self.annotated_images = None
+        if args.annotate:
+            from facemtl.writers import AnnotatedImageWriter
 
-    def image(self, path: Path) -> None:
-        from facemtl.io.images import load_image
-        from facemtl.writers import face_rows, write_annotated
-
-        rgb = load_image(path)
-        faces = self.analyzer.analyze_array(rgb)
-        if self.args.annotate:
-            folder = Path(self.args.annotate)
+            folder = Path(args.annotate)
             if folder.suffix.lower() in _SUFFIXES[".mp4"]:
                 folder = folder.parent
-            write_annotated(rgb, faces, folder, path)
-        rows = face_rows(str(path), faces, embedding=self.args.embedding,
-                         frame_columns=self.frame_columns)
+            self.annotated_images = AnnotatedImageWriter(folder, files)
+
+    def write_rows(self, rows: list[dict]) -> None:
         for writer in self.writers:
             writer.write(rows)
 
+    def image(self, path: Path) -> None:
+        result = self.analyzer.analyze(path)
+        if self.annotated_images:
+            self.annotated_images.write(path, result.image, result.faces)
+        self.write_rows(result.to_dicts(embedding=self.args.embedding,
+                                        frame_columns=self.frame_columns))
+
     def video(self, path: Path) -> None:
-        from facemtl.video import VideoAnalyzer, VideoSummary
-        from facemtl.writers import AnnotatedVideoWriter, frame_rows
-        from facemtl.writers.plot import write_timeline_plot
+        from facemtl.video import VideoAnalyzer
+        from facemtl.writers import AnnotatedVideoWriter
 
         args = self.args
-        video = VideoAnalyzer(self.analyzer)
-        results = video.analyze(path, fps=args.fps)  # opens the file: errors surface here
-        next_result = next(results, None)
-        reader = video.reader
-        summary = VideoSummary(embeddings=args.embedding, keep_series=bool(args.plot))
+        # Frames are written as they come and not kept: memory stays flat on long videos.
+        result = VideoAnalyzer(self.analyzer).analyze(
+            path, fps=args.fps, keep_frames=False, embeddings=args.embedding,
+            keep_series=bool(args.plot))
         annotated = None
         if args.annotate:
             annotated = AnnotatedVideoWriter(
                 derived_path(args.annotate, path, self.several_videos, ".mp4"),
-                reader.output_fps)
-        expected = None
-        if reader.frame_count:
-            expected = reader.frame_count if not args.fps else \
-                int(reader.frame_count * min(1.0, args.fps / reader.native_fps)) + 1
-        bar = tqdm(total=expected, unit="frame", desc=path.name, leave=False,
+                result.reader.output_fps)
+        bar = tqdm(total=result.expected_frames, unit="frame", desc=path.name, leave=False,
                    disable=args.quiet, file=sys.stderr)
         try:
-            result = next_result
-            while result is not None:
-                summary.add(result)
-                rows = frame_rows(str(path), result, embedding=args.embedding)
-                for writer in self.writers:
-                    writer.write(rows)
+            for frame in result:
+                self.write_rows(frame.to_dicts(str(path), embedding=args.embedding))
                 if annotated:
-                    annotated.write(result)
+                    annotated.write(frame)
                 bar.update()
-                result = next(results, None)
         except BaseException:
             if annotated:
                 annotated.abort()
@@ -194,13 +191,9 @@ class _Run:
             else:
                 annotated.abort()
         if args.plot:
-            write_timeline_plot(summary, derived_path(args.plot, path, self.several_videos,
-                                                      ".png"), title=path.name)
-        if reader.damage:
+            result.plot(derived_path(args.plot, path, self.several_videos, ".png"))
+        if result.damage:
             self.damaged += 1
-            tqdm.write(f"facemtl: error: {reader.damage}; the frames before it were analysed",
+            tqdm.write(f"facemtl: error: {result.damage}; the frames before it were analysed",
                        file=sys.stderr)
-        self.summaries.append({
-            "file": str(path), "native_fps": round(reader.native_fps, 3),
-            "sampled_fps": round(reader.output_fps, 3), "frames_decoded": reader.frames_decoded,
-            "damage": reader.damage, **summary.to_dict()})
+        self.summaries.append(result.report())

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import shlex
-import sys
 
-from facemtl.evaluate import SPLITS
+from facemtl.evaluate import EVALUATED
 from facemtl.runtime.registry import DEFAULT_MODEL
 
 
@@ -16,12 +14,13 @@ def add_evaluate_parser(commands: argparse._SubParsersAction) -> None:
         "evaluate", help="measure a model on a labelled data set (via ONNX)",
         description="Accuracy, macro-F1 and per-class recall (expression), age MAE, gender "
         "and ethnicity accuracy on a data set split, through the ONNX runtime.")
-    parser.add_argument("--dataset", required=True, choices=sorted(SPLITS))
+    parser.add_argument("--dataset", required=True, choices=sorted(EVALUATED))
     parser.add_argument("--data", required=True, metavar="DIR", help="the data set's folder")
     parser.add_argument("--split", help="test (default), valid, train; "
                         "ckplus: all; identity: all (default), or test = the people that "
                         "identity pre-training held out")
-    parser.add_argument("--model", default=DEFAULT_MODEL, help="bundled model name or card path")
+    parser.add_argument("--model", default=DEFAULT_MODEL,
+                        help=f"bundled model name or card path (default: {DEFAULT_MODEL})")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     parser.add_argument("--write-card", action="store_true",
                         help="record the result in the model card's 'metrics'")
@@ -33,33 +32,24 @@ def add_evaluate_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
-    from facemtl.evaluate import evaluate
+    from facemtl.evaluate import evaluate, record_metrics
     from facemtl.runtime.model import FaceModel
 
-    split = args.split or ("all" if args.dataset in ("ckplus", "identity") else "test")
-    if args.dataset == "ckplus" and split == "test":
-        split = "all"
     model = FaceModel.load(args.model, threads=args.threads)
     if args.confusion:
         from facemtl.writers.plot import require_matplotlib
 
         require_matplotlib("--confusion")
-    result = evaluate(args.dataset, args.data, split, model=model, progress=not args.quiet)
+    result = evaluate(args.dataset, args.data, args.split, model=model, progress=not args.quiet)
     if args.confusion and "expression" in result["metrics"]:
         from facemtl.writers.confusion import write_confusion_plot
 
         expression = result["metrics"]["expression"]
         write_confusion_plot(expression["confusion"], model.card.labels("expression"),
-                             args.confusion, f"{model.card.name} on {args.dataset}/{split} "
-                             f"(accuracy {expression['accuracy']:.3f})")
+                             args.confusion, f"{model.card.name} on {args.dataset}/"
+                             f"{result['split']} (accuracy {expression['accuracy']:.3f})")
     if args.write_card:
-        card = model.card
-        command = "facemtl evaluate " + " ".join(
-            shlex.quote(a) for a in sys.argv[2:] if a != "--write-card")
-        card.raw.setdefault("metrics", {})[f"{args.dataset}/{split}"] = {
-            "n": result["n"], "command": command, **result["metrics"],
-            **({"breakdown": result["breakdown"]} if "breakdown" in result else {})}
-        card.save()
+        record_metrics(model, result, args.data, args.model)
     if args.json:
         print(json.dumps(result, indent=2))
     else:

@@ -20,11 +20,11 @@ def run_models(args: argparse.Namespace) -> int:
         print(json.dumps({card.name: card.raw for card in cards}, indent=2))
         return 0
     for card in cards:
-        trained = [h for h in card.raw["outputs"] if card.trained(h)]
-        inference = card.raw.get("inference", {})
+        trained = [name for name, head in card.heads.items() if head.trained]
+        inference = card.inference
         options = (["flip TTA"] if inference.get("test_time_augmentation") else []) + \
             (["int8"] if inference.get("quantization") else [])
-        print(f"{card.name}  {card.raw.get('backbone')}  {card.input_size}px {card.colour}"
+        print(f"{card.name}  {card.backbone}  {card.input.size}px {card.input.colour}"
               f"{''.join('  ' + o for o in options)}  heads: {', '.join(trained)}")
         for key, values in card.raw.get("metrics", {}).items():
             figures = []

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from facemtl.box import Box
 from facemtl.data.samples import Sample
 from facemtl.labels import EMOTIONS
 
@@ -72,8 +73,7 @@ def read_affectnet(root: str | Path, split: str = "train") -> list[Sample]:
             if 0 <= code < len(AFFECTNET_CODES):
                 expression = np.zeros(len(EMOTIONS), np.float32)
                 expression[EMOTIONS.index(AFFECTNET_CODES[code])] = 1.0
-            x, y, w, h = box
             samples.append(Sample(path=image_root / row["subDirectory_filePath"],
                                   expression=expression, valence=valence, arousal=arousal,
-                                  crop="box", box=(x, y, x + w, y + h)))
+                                  crop="box", box=Box(*box)))
     return samples

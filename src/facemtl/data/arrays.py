@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 
 from facemtl.align.crop import tight_crop
+from facemtl.box import Box
 from facemtl.data.samples import Sample
 from facemtl.io.atomic import atomic_path
 from facemtl.io.images import load_image
@@ -105,8 +106,8 @@ def _grey_or_bgr(image: np.ndarray) -> np.ndarray:
 
 
 def build_arrays(samples: Sequence[Sample], size: int,
-                 detect: Callable[[np.ndarray], tuple[float, float, float, float] | None]
-                 | None = None, workers: int = 2, progress: bool = True) -> FaceArrays:
+                 detect: Callable[[np.ndarray], Box | None] | None = None, workers: int = 2,
+                 progress: bool = True) -> FaceArrays:
     """Crop and resize every sample once.
 
     ``detect`` maps an image to the tight face box used for ``crop == "detect"`` samples
@@ -115,7 +116,7 @@ def build_arrays(samples: Sequence[Sample], size: int,
     """
     from tqdm import tqdm
 
-    def read(sample: Sample) -> tuple[np.ndarray, tuple[float, float, float, float] | None]:
+    def read(sample: Sample) -> tuple[np.ndarray, Box | None]:
         image = load_image(sample.path)
         box = detect(image) if (sample.crop == "detect" and detect is not None) else None
         return image, box
@@ -130,7 +131,7 @@ def build_arrays(samples: Sequence[Sample], size: int,
     for index, ((image, box), sample) in enumerate(zip(loaded, samples, strict=True)):
         if sample.crop == "detect" and box is None:
             h, w = image.shape[:2]
-            box = (fallback[0] * w, fallback[1] * h, fallback[2] * w, fallback[3] * h)
+            box = Box(*fallback).scaled(w, h)
         if sample.crop == "box":
             box = sample.box
         crop = tight_crop(image, box) if box is not None else image

@@ -5,67 +5,52 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from facemtl.data.affectnet import read_affectnet
 from facemtl.data.arrays import FaceArrays, build_arrays
-from facemtl.data.ckplus import read_ckplus
-from facemtl.data.ferplus import read_ferplus
-from facemtl.data.folders import read_class_folders, read_identities
+from facemtl.data.registry import get_dataset
 from facemtl.data.samples import Sample
-from facemtl.data.utkface import read_utkface
-
-DATASETS = ("ferplus", "utkface", "ckplus", "affectnet", "folder", "identity")
-#: Resolution the crops of each data set are cached at (FER+ and CK+48 are 48 px originals).
-NATIVE_SIZE = {"ferplus": 48, "ckplus": 48, "utkface": 96, "affectnet": 128, "folder": 128,
-               "identity": 128}
-#: Data sets whose folder is the user's: the cache name carries a hash of the folder path.
-USER_FOLDERS = ("affectnet", "folder", "identity")
 
 
 def read_samples(dataset: str, data_dir: str | Path, split: str, ferplus_mode: str = "majority",
                  folder_crop: str = "detect") -> list[Sample]:
-    """Labelled samples of a named data set split.
+    """Labelled samples of a named data set split (see ``facemtl.data.registry``)."""
+    return get_dataset(dataset).read(data_dir, split, ferplus_mode, folder_crop)
 
-    ``folder`` is a user's ``CLASS/image`` folder (``folder_crop``: detect faces, or "full"
-    for ready crops); ``identity`` a ``PERSON/image`` folder (or CK+48, by subject)."""
-    if dataset == "ferplus":
-        return read_ferplus(data_dir, split, mode=ferplus_mode)
-    if dataset == "utkface":
-        return read_utkface(data_dir, split)
-    if dataset == "ckplus":
-        return read_ckplus(data_dir)
-    if dataset == "affectnet":
-        return read_affectnet(data_dir, split)
-    if dataset == "folder":
-        return read_class_folders(data_dir, split, crop=folder_crop)
-    if dataset == "identity":
-        return read_identities(data_dir, split)
-    raise ValueError(f"unknown dataset {dataset!r}; choose from {', '.join(DATASETS)}")
+
+def cache_name(dataset: str, data_dir: str | Path, split: str, ferplus_mode: str = "majority",
+               limit: int | None = None, folder_crop: str = "detect",
+               samples: list[Sample] | None = None) -> str:
+    """The cache file's name: data set, split, label mode, size, and a hash of the data
+    folder's resolved path (another folder never reuses these crops); for a user's folder the
+    hash also covers its files and labels, since those may change under the same path.
+    ``limit`` keeps the first N samples (smoke tests) and is part of the name."""
+    spec = get_dataset(dataset)
+    mode = ferplus_mode if dataset == "ferplus" else "labels"
+    key = [str(Path(data_dir).resolve())]
+    if samples is not None:
+        key += [folder_crop, *(f"{s.path.resolve()}:{s.expression_label}:{s.identity}"
+                               for s in samples)]
+    digest = hashlib.sha256("|".join(key).encode()).hexdigest()[:12]
+    tag = f"{dataset}_{split}_{mode}_{spec.native_size}_{digest}"
+    return tag + (f"_first{limit}" if limit else "")
 
 
 def cached_arrays(dataset: str, data_dir: str | Path, split: str, cache_dir: str | Path,
                   ferplus_mode: str = "majority", limit: int | None = None,
                   progress: bool = True, folder_crop: str = "detect") -> FaceArrays:
-    """Crops of one split at the data set's native cache size, built on first use.
-
-    ``limit`` keeps the first N samples (for smoke tests); it is part of the cache name.
-    """
-    size = NATIVE_SIZE[dataset]
-    tag = f"{dataset}_{split}_{ferplus_mode if dataset == 'ferplus' else 'labels'}_{size}"
+    """Crops of one split at the data set's native cache size, built on first use."""
+    spec = get_dataset(dataset)
     samples = None
-    if dataset in USER_FOLDERS:  # a user's folder may change: key the cache on its contents
-        samples = read_samples(dataset, data_dir, split, ferplus_mode, folder_crop)
-        key = "|".join([folder_crop, *(f"{s.path.resolve()}:{s.expression_label}:{s.identity}"
-                                       for s in samples)])
-        tag += "_" + hashlib.sha256(key.encode()).hexdigest()[:12]
-    if limit:
-        tag += f"_first{limit}"
-    path = Path(cache_dir) / f"{tag}.npz"
+    if spec.user_folder:  # a user's folder may change: key the cache on its contents
+        samples = spec.read(data_dir, split, ferplus_mode, folder_crop)
+    path = Path(cache_dir) / (cache_name(dataset, data_dir, split, ferplus_mode, limit,
+                                         folder_crop, samples) + ".npz")
     if path.exists():
         return FaceArrays.load(path)
     if samples is None:
-        samples = read_samples(dataset, data_dir, split, ferplus_mode, folder_crop)
+        samples = spec.read(data_dir, split, ferplus_mode, folder_crop)
     samples = samples[:limit] if limit else samples
-    arrays = build_arrays(samples, size, detect=dataset_face_finder(samples), progress=progress)
+    arrays = build_arrays(samples, spec.native_size, detect=dataset_face_finder(samples),
+                          progress=progress)
     arrays.save(path)
     return arrays
 

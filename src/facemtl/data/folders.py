@@ -14,12 +14,11 @@ from pathlib import Path
 
 import numpy as np
 
-from facemtl.data.samples import Sample
+from facemtl.data.samples import SPLIT_SEED, Sample
 from facemtl.io.discover import IMAGE_EXTENSIONS
 
 #: CK+48 file names ``S005_001_00000011.png``: the subject is the identity.
 CKPLUS_NAME = re.compile(r"^(S\d+)_\d+_\d+$")
-SPLIT_SEED = 20261123
 
 
 def label_folders(root: str | Path) -> dict[str, list[Path]]:

@@ -7,7 +7,12 @@ from pathlib import Path
 
 import numpy as np
 
+from facemtl.box import Box
 from facemtl.labels import MISSING
+
+#: The one seed behind every split facemtl makes itself (UTKFace's lists, class folders'
+#: hold-out, identity hold-outs), so splits reproduce and never shift between modules.
+SPLIT_SEED = 20261123
 
 
 @dataclass(frozen=True)
@@ -28,7 +33,7 @@ class Sample:
     valence: float = float("nan")
     arousal: float = float("nan")
     subject: str = ""
-    box: tuple[float, float, float, float] | None = None  # x1, y1, x2, y2 for crop="box"
+    box: Box | None = None  # the data set's face box, for crop="box"
     identity: int = MISSING  # index of ``subject`` in an identity data set's person list
     crop: str = "full"
 

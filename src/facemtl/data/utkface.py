@@ -9,12 +9,11 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from facemtl.data.samples import Sample
+from facemtl.data.samples import SPLIT_SEED, Sample
 from facemtl.labels import MISSING
 
 SPLIT_DIR = Path(__file__).parent / "splits"
 SPLIT_FRACTIONS = {"train": 0.7, "valid": 0.1, "test": 0.2}
-SPLIT_SEED = 20261123
 
 
 def parse_utkface_name(name: str) -> tuple[int, int, int] | None:

@@ -8,18 +8,20 @@ from typing import Protocol
 
 import numpy as np
 
+from facemtl.box import Box
+
 
 @dataclass(frozen=True)
 class Detection:
-    """One face: box (x, y, w, h) and 5 landmarks (eyes, nose, mouth corners) in image pixels."""
+    """One face: its box and 5 landmarks (eyes, nose, mouth corners) in image pixels."""
 
-    box: tuple[float, float, float, float]
+    box: Box
     score: float
     landmarks: tuple[tuple[float, float], ...]
 
     @property
     def area(self) -> float:
-        return self.box[2] * self.box[3]
+        return self.box.area
 
 
 class Detector(Protocol):
@@ -30,11 +32,11 @@ class Detector(Protocol):
         ...
 
 
-def largest_face_box(detector: Detector) -> Callable[[np.ndarray], tuple[float, float, float, float] | None]:
+def largest_face_box(detector: Detector) -> Callable[[np.ndarray], Box | None]:
     """A function giving the largest face's tight box in an image, or None: how data set
     images are cropped for training and evaluation, so both match inference."""
 
-    def box(image: np.ndarray) -> tuple[float, float, float, float] | None:
+    def box(image: np.ndarray) -> Box | None:
         found = detector.detect(image)
         return found[0].box if found else None
 

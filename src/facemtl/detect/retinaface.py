@@ -9,6 +9,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from facemtl.box import Box
 from facemtl.detect.base import Detection
 from facemtl.runtime.session import cpu_session
 
@@ -67,6 +68,6 @@ class RetinaFaceDetector:
             if min(w, h) < self.min_face:
                 continue
             landmarks = tuple((float(p.x * sx), float(p.y * sy)) for p in face.landmarks)
-            detections.append(Detection((x0, y0, w, h), float(face.score), landmarks))
+            detections.append(Detection(Box(x0, y0, w, h), float(face.score), landmarks))
         detections.sort(key=lambda d: d.area, reverse=True)
         return detections

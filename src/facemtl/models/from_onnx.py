@@ -79,17 +79,17 @@ def load_onnx_model(card_path: str | Path, input_size: int | None = None,
     from facemtl.runtime.card import ModelCard
 
     card = ModelCard.load(card_path)
-    size = input_size or int(card.raw["input"]["size"])
+    size = input_size or card.input.size
     own_labels = len(card.labels("expression"))
     classes = num_expressions or own_labels
-    age = card.output("age")
-    net = create_model(card.raw["backbone"], size, pretrained=False, num_expressions=classes,
-                       age_head="regression" if age.get("decoder") == "regression" else "bins")
+    regression = card.head("age").decoder == "regression"
+    net = create_model(card.backbone, size, pretrained=False, num_expressions=classes,
+                       age_head="regression" if regression else "bins")
     tensors, convs = _onnx_tensors(card.onnx_path)
     pairs = _conv_bn_pairs(net.backbone)
     if len(pairs) != len(convs):
         raise ValueError(f"{card.onnx_path}: {len(convs)} convolutions in the ONNX graph, "
-                         f"{len(pairs)} in {card.raw['backbone']}")
+                         f"{len(pairs)} in {card.backbone}")
     with torch.no_grad():
         for (conv, bn), (weight_name, bias_name) in zip(pairs, convs, strict=True):
             weight = torch.from_numpy(tensors[weight_name].copy())
@@ -119,5 +119,5 @@ def load_onnx_model(card_path: str | Path, input_size: int | None = None,
         net.load_state_dict(head_state, strict=False)
     if list(net.mean) != list(card.raw["input"]["mean"]) or \
             list(net.std) != list(card.raw["input"]["std"]):
-        raise ValueError(f"{card_path}: mean/std differ from {card.raw['backbone']}'s")
+        raise ValueError(f"{card_path}: mean/std differ from {card.backbone}'s")
     return net

@@ -8,9 +8,7 @@ from typing import Any
 import numpy as np
 
 from facemtl.results.face import Face
-
-#: Keys a video row has before the face fields (``file`` and ``face`` come first).
-FRAME_FIELDS: tuple[str, ...] = ("frame", "time_s", "track", "detected")
+from facemtl.results.rows import frame_rows
 
 
 @dataclass(frozen=True)
@@ -33,7 +31,12 @@ class FrameResult:
     faces: tuple[TrackedFace, ...]
     image: np.ndarray | None = field(default=None, repr=False, compare=False)
 
+    def to_dicts(self, file: str | None = None, embedding: bool = False) -> list[dict[str, Any]]:
+        """The CLI's rows for this frame (one per face, or one with ``face: None``)."""
+        return frame_rows(file, self, embedding=embedding)
+
     def to_dict(self, embedding: bool = False) -> dict[str, Any]:
+        """The frame as one nested object: its index, time and faces."""
         return {"frame": self.frame, "time_s": round(self.time_s, 3),
                 "faces": [{"track": f.track, "detected": f.detected,
                            **f.face.to_dict(embedding=embedding)} for f in self.faces]}

@@ -14,6 +14,8 @@ from facemtl.errors import ModelError
 from facemtl.io.atomic import atomic_path
 
 CARD_FORMAT = "facemtl-card/1"
+COLOURS = ("rgb", "grey")
+CROPS = ("tight", "aligned")
 
 
 def sha256_of(path: str | Path) -> str:
@@ -25,8 +27,48 @@ def sha256_of(path: str | Path) -> str:
 
 
 @dataclass(frozen=True)
+class InputSpec:
+    """What the network expects: a ``size`` x ``size`` crop in ``colour``, cut ``crop``
+    (``tight`` box, paper 1's default, or 5-point ``aligned``)."""
+
+    size: int
+    colour: str = "rgb"
+    crop: str = "tight"
+
+    @classmethod
+    def parse(cls, raw: dict[str, Any], where: Path) -> InputSpec:
+        try:
+            spec = cls(int(raw["size"]), str(raw.get("colour", "rgb")), str(raw.get("crop", "tight")))
+        except (KeyError, TypeError, ValueError):
+            raise ModelError(f"{where}: card 'input' needs an integer 'size'") from None
+        if spec.colour not in COLOURS:
+            raise ModelError(f"{where}: card input colour {spec.colour!r} is not one of {COLOURS}")
+        if spec.crop not in CROPS:
+            raise ModelError(f"{where}: card input crop {spec.crop!r} is not one of {CROPS}")
+        return spec
+
+
+@dataclass(frozen=True)
+class HeadSpec:
+    """One output head: whether it was trained, its label names, and how its numbers become
+    answers (``decoder`` for age, ``threshold`` on P(second label) for gender)."""
+
+    name: str
+    trained: bool = False
+    labels: tuple[str, ...] = ()
+    decoder: str = "top2"
+    threshold: float = 0.5
+
+    @classmethod
+    def parse(cls, name: str, raw: dict[str, Any]) -> HeadSpec:
+        return cls(name, bool(raw.get("trained", False)), tuple(raw.get("labels", ())),
+                   str(raw.get("decoder", "top2")), float(raw.get("threshold", 0.5)))
+
+
+@dataclass(frozen=True)
 class ModelCard:
-    """A parsed card; ``raw`` keeps every field (training data, metrics, licences ...)."""
+    """A parsed card: ``input`` and ``heads`` are typed; ``raw`` keeps every field as written
+    (training data, metrics, licences ...)."""
 
     path: Path
     raw: dict[str, Any]
@@ -45,7 +87,30 @@ class ModelCard:
         for key in ("name", "input", "outputs", "onnx"):
             if key not in raw:
                 raise ModelError(f"{path}: model card lacks '{key}'")
-        return cls(path=path, raw=raw)
+        card = cls(path=path, raw=raw)
+        card.input  # noqa: B018 - parse now, so a bad card fails when it is loaded
+        return card
+
+    @property
+    def input(self) -> InputSpec:
+        return InputSpec.parse(self.raw["input"], self.path)
+
+    def head(self, name: str) -> HeadSpec:
+        """The spec of one head (an untrained, label-less spec when the card lacks it)."""
+        return HeadSpec.parse(name, self.raw["outputs"].get(name, {}))
+
+    @property
+    def heads(self) -> dict[str, HeadSpec]:
+        return {name: self.head(name) for name in self.raw["outputs"]}
+
+    @property
+    def backbone(self) -> str | None:
+        return self.raw.get("backbone")
+
+    @property
+    def inference(self) -> dict[str, Any]:
+        """How the graph was exported: flip test-time augmentation, int8 quantisation."""
+        return dict(self.raw.get("inference") or {})
 
     @property
     def name(self) -> str:
@@ -62,24 +127,13 @@ class ModelCard:
 
     @property
     def input_size(self) -> int:
-        return int(self.raw["input"]["size"])
-
-    @property
-    def colour(self) -> str:
-        return str(self.raw["input"]["colour"])
-
-    @property
-    def crop(self) -> str:
-        return str(self.raw["input"].get("crop", "tight"))
-
-    def output(self, head: str) -> dict[str, Any]:
-        return dict(self.raw["outputs"].get(head, {}))
+        return self.input.size
 
     def trained(self, head: str) -> bool:
-        return bool(self.output(head).get("trained", False))
+        return self.head(head).trained
 
     def labels(self, head: str) -> list[str]:
-        return list(self.output(head).get("labels", []))
+        return list(self.head(head).labels)
 
     def verify(self) -> None:
         """Check the ONNX file exists and matches the SHA-256 the card records."""

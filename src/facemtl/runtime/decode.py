@@ -27,3 +27,9 @@ def decode_age(probs: np.ndarray, method: str = "top2") -> np.ndarray:
         weights = np.take_along_axis(probs, top, axis=1)
         return (weights * top).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-12)
     raise ValueError(f"unknown age decoder {method!r}; choose from {AGE_DECODERS}")
+
+
+def decode_gender(scores: np.ndarray, threshold: float = 0.5) -> np.ndarray:
+    """Class indices (0 = the card's first gender label, 1 = the second) from the head's
+    sigmoid score P(second), called at ``threshold`` (the card's; paper 1's app used 0.6)."""
+    return (np.asarray(scores).reshape(-1) >= threshold).astype(np.int64)

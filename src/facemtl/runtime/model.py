@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 
 from facemtl.errors import ModelError
-from facemtl.runtime.card import ModelCard
-from facemtl.runtime.decode import decode_age
+from facemtl.runtime.card import HeadSpec, ModelCard
+from facemtl.runtime.decode import decode_age, decode_gender
 from facemtl.runtime.preprocess import to_batch
 from facemtl.runtime.registry import DEFAULT_MODEL, resolve_model
 from facemtl.runtime.session import cpu_session
@@ -39,7 +39,8 @@ class FaceModel:
         return self.card.input_size
 
     def preprocess(self, crops: list[np.ndarray]) -> np.ndarray:
-        return to_batch(crops, self.card.input_size, self.card.colour)
+        spec = self.card.input
+        return to_batch(crops, spec.size, spec.colour)
 
     def predict(self, crops: list[np.ndarray]) -> dict[str, np.ndarray]:
         """Head outputs for RGB uint8 crops (any size), all in one batch."""
@@ -55,29 +56,33 @@ class FaceModel:
         """
         if not outputs:
             return []
-        card = self.card
+        heads = self.card.heads
         n = len(next(iter(outputs.values())))
         results: list[dict[str, object]] = [{} for _ in range(n)]
-        if card.trained("expression"):
-            _add_class_answers(results, outputs["expression"], card.labels("expression"), "emotion")
-        if card.trained("valence_arousal"):
+        untrained = HeadSpec("")
+        expression = heads.get("expression", untrained)
+        if expression.trained:
+            _add_class_answers(results, outputs["expression"], expression.labels, "emotion")
+        if heads.get("valence_arousal", untrained).trained:
             for result, (valence, arousal) in zip(results, outputs["valence_arousal"],
                                                   strict=True):
                 result["valence"], result["arousal"] = float(valence), float(arousal)
-        if card.trained("age"):
-            ages = decode_age(outputs["age"], card.output("age").get("decoder", "top2"))
-            for result, age in zip(results, ages, strict=True):
-                result["age"] = float(age)
-        if card.trained("gender"):
-            names = card.labels("gender")
-            threshold = float(card.output("gender").get("threshold", 0.5))
-            for result, p_second in zip(results, outputs["gender"].reshape(-1), strict=True):
-                second = bool(p_second >= threshold)
-                result["gender"] = names[int(second)]
+        age = heads.get("age", untrained)
+        if age.trained:
+            for result, years in zip(results, decode_age(outputs["age"], age.decoder),
+                                     strict=True):
+                result["age"] = float(years)
+        gender = heads.get("gender", untrained)
+        if gender.trained:
+            scores = outputs["gender"].reshape(-1)
+            for result, p_second, second in zip(results, scores,
+                                                decode_gender(scores, gender.threshold),
+                                                strict=True):
+                result["gender"] = gender.labels[second]
                 result["gender_prob"] = float(p_second if second else 1.0 - p_second)
-        if card.trained("ethnicity"):
-            _add_class_answers(results, outputs["ethnicity"], card.labels("ethnicity"),
-                               "ethnicity")
+        ethnicity = heads.get("ethnicity", untrained)
+        if ethnicity.trained:
+            _add_class_answers(results, outputs["ethnicity"], ethnicity.labels, "ethnicity")
         if "embedding" in outputs:
             embeddings = outputs["embedding"].astype(np.float32)
             norms = np.linalg.norm(embeddings, axis=1, keepdims=True)
@@ -91,7 +96,7 @@ class FaceModel:
 
 
 def _add_class_answers(results: list[dict[str, object]], probabilities: np.ndarray,
-                       names: list[str], key: str) -> None:
+                       names: tuple[str, ...], key: str) -> None:
     """Set ``key`` (the most probable class) and ``key_probs`` (all classes) per face."""
     for result, probs in zip(results, probabilities, strict=True):
         result[key] = names[int(np.argmax(probs))]

@@ -2,9 +2,31 @@
 
 from __future__ import annotations
 
+import contextlib
+import types
+import typing
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
+
+from facemtl.errors import FacemtlError
+from facemtl.runtime.decode import AGE_DECODERS
+
+
+class ConfigError(FacemtlError):
+    """A training config value of the wrong type or outside its allowed values."""
+
+
+#: Allowed values of the config's string choices.
+CHOICES: dict[str, tuple[str, ...]] = {
+    "ferplus_mode": ("soft", "majority"),
+    "folder_crop": ("detect", "full"),
+    "identity_head": ("linear", "arcface"),
+    "batching": ("mixed", "alternate"),
+    "age_head": ("bins", "regression"),
+    "age_decoder": tuple(d for d in AGE_DECODERS if d != "regression"),
+    "optimizer": ("adamw", "sam"),
+}
 
 
 @dataclass
@@ -50,19 +72,117 @@ class TrainConfig:
     max_steps: int | None = None  # stop early (tests); None = full epochs
     progress: bool = True
 
+    def __post_init__(self) -> None:
+        self.validate()
+
     @classmethod
     def from_file(cls, path: str | Path | None, **overrides: Any) -> TrainConfig:
+        """Read a YAML config and apply ``overrides`` (flags); every value is checked here,
+        before any data is read, with a one-line error naming the key."""
         values: dict[str, Any] = {}
+        where = str(path) if path is not None else "config"
         if path is not None:
             import yaml
 
-            values = yaml.safe_load(Path(path).read_text()) or {}
+            try:
+                values = yaml.safe_load(Path(path).read_text()) or {}
+            except FileNotFoundError:
+                raise ConfigError(f"{path}: config file not found") from None
+            except yaml.YAMLError as error:
+                raise ConfigError(f"{path}: not valid YAML ({str(error).splitlines()[0]})"
+                                  ) from None
+            if not isinstance(values, dict):
+                raise ConfigError(f"{path}: expected a mapping of config keys")
         known = {f.name for f in fields(cls)}
         unknown = set(values) - known
         if unknown:
-            raise ValueError(f"{path}: unknown config keys {sorted(unknown)}")
+            raise ConfigError(f"{where}: unknown config keys {sorted(unknown)}")
         values.update({k: v for k, v in overrides.items() if v is not None})
-        return cls(**values)
+        try:
+            return cls(**_coerced(values))
+        except ConfigError as error:
+            raise ConfigError(f"{where}: {error}") from None
+
+    def validate(self) -> None:
+        """Types (from the annotations) and allowed values of every field."""
+        hints = typing.get_type_hints(type(self))
+        for item in fields(self):
+            value = getattr(self, item.name)
+            if not _matches(value, hints[item.name]):
+                raise ConfigError(f"key '{item.name}' must be {_describe(hints[item.name])}, "
+                                  f"got {value!r} ({type(value).__name__})")
+            if item.name in CHOICES and value not in CHOICES[item.name]:
+                raise ConfigError(f"key '{item.name}' must be one of "
+                                  f"{', '.join(CHOICES[item.name])}, got {value!r}")
+        for name in ("epochs", "batch_size", "input_size"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"key '{name}' must be at least 1, got {getattr(self, name)}")
+        if self.lr <= 0 or (self.finetune_lr is not None and self.finetune_lr <= 0):
+            raise ConfigError("keys 'lr' and 'finetune_lr' must be positive")
+        from facemtl.data.registry import trainable_datasets
+
+        unknown = sorted(set(self.datasets) - set(trainable_datasets()))
+        if unknown:
+            raise ConfigError(f"key 'datasets' names {', '.join(unknown)}: training takes "
+                              f"{', '.join(trainable_datasets())} (data sets with train and "
+                              "valid splits)")
+        if not (self.device in ("auto", "cpu", "cuda") or self.device.startswith("cuda:")):
+            raise ConfigError(f"key 'device' must be auto, cpu, cuda or cuda:N, "
+                              f"got {self.device!r}")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def _float_fields() -> set[str]:
+    hints = typing.get_type_hints(TrainConfig)
+    return {name for name, hint in hints.items()
+            if hint is float or float in typing.get_args(hint)}
+
+
+def _coerced(values: dict[str, Any]) -> dict[str, Any]:
+    """YAML 1.1 (PyYAML) reads ``1e-3`` as text: such number-like text in a number field is
+    taken as the number it spells; anything else is left for ``validate`` to reject."""
+    out = dict(values)
+    for name in _float_fields() & set(out):
+        if isinstance(out[name], str):
+            with contextlib.suppress(ValueError):
+                out[name] = float(out[name])
+    return out
+
+
+def _matches(value: Any, hint: Any) -> bool:
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        return any(_matches(value, arg) for arg in args)
+    if hint is type(None):
+        return value is None
+    if hint is bool:
+        return isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if hint is float:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if hint is str:
+        return isinstance(value, str)
+    if origin is list:
+        return isinstance(value, list) and all(_matches(v, args[0]) for v in value)
+    if origin is dict:
+        return isinstance(value, dict) and all(
+            _matches(k, args[0]) and _matches(v, args[1]) for k, v in value.items())
+    return True
+
+
+def _describe(hint: Any) -> str:
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        return " or ".join(_describe(arg) for arg in args)
+    names = {bool: "true/false", int: "an integer", float: "a number", str: "text",
+             type(None): "null"}
+    if hint in names:
+        return names[hint]
+    if origin is list:
+        return f"a list of {_describe(args[0])}"
+    if origin is dict:
+        return f"a mapping of {_describe(args[0])} to {_describe(args[1])}"
+    return str(hint)

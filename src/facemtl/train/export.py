@@ -8,24 +8,14 @@ from pathlib import Path
 
 import torch
 
+from facemtl.data.registry import get_dataset
 from facemtl.io.atomic import atomic_path
 from facemtl.labels import AGE_BINS, ETHNICITIES, GENDERS
 from facemtl.models import HEADS
+from facemtl.models.build import build_model, expression_labels
 from facemtl.models.multitask import PredictWrapper
 from facemtl.runtime.card import CARD_FORMAT, ModelCard, sha256_of
 from facemtl.train.config import TrainConfig
-from facemtl.train.trainer import build_model, expression_labels
-
-DATA_DESCRIPTIONS = {
-    "ferplus": "FER+ (FER2013 images, Microsoft FER+ crowd votes) train split; labels MIT, "
-               "images for non-commercial research",
-    "utkface": "UTKFace Aligned&Cropped, facemtl's seeded split (facemtl/data/splits, 70/10/20, "
-               "seed 20261123) train part; non-commercial research only",
-    "ckplus": "CK+48 (extended Cohn-Kanade); non-commercial research only",
-    "affectnet": "AffectNet manually annotated training set; non-commercial research only",
-    "folder": "the user's own class folders (80/20 seeded stratified split)",
-    "identity": "folder-per-identity faces (identity pre-training)",
-}
 
 
 def export_model(source: str | Path, out_dir: str | Path, name: str, version: str = "0.1.0",
@@ -156,11 +146,11 @@ def export_checkpoint(checkpoint: str | Path, out_dir: str | Path, name: str,
                           "trained": "ethnicity" in trained},
         },
         "training": {
-            "data": [DATA_DESCRIPTIONS.get(d, d) for d in config.datasets],
+            "data": [get_dataset(d).description for d in config.datasets],
             "config": {k: v for k, v in config.to_dict().items()
                        if k not in ("datasets", "cache_dir", "progress", "device")},
             "best_epoch": best.get("epoch"),
-            "validation": _brief(best.get("metrics", {})),
+            "validation": _without_confusion(best.get("metrics", {})),
         },
         "inference": _inference(flip_tta),
         "metrics": {},
@@ -180,6 +170,6 @@ def _age_output(config: TrainConfig) -> dict:
             "decoder": config.age_decoder, "activation": "softmax"}
 
 
-def _brief(metrics: dict) -> dict:
+def _without_confusion(metrics: dict) -> dict:
     return {head: {k: v for k, v in values.items() if k != "confusion"}
             for head, values in metrics.items()}

@@ -79,7 +79,7 @@ class ClipFeatures:
 def _faces_used(result: FrameResult, level: str) -> list:
     faces = [t.face for t in result.faces]
     if level == "clip" and faces:
-        return [max(faces, key=lambda f: f.box[2] * f.box[3])]
+        return [max(faces, key=lambda f: f.box.area)]
     return faces
 
 

@@ -13,6 +13,7 @@ import numpy as np
 from facemtl.analyzer import FaceAnalyzer, whole_image_detection
 from facemtl.io.video import VideoFrame, VideoReader
 from facemtl.results.frame import FrameResult, TrackedFace
+from facemtl.results.video import VideoResult
 from facemtl.video.tracker import IouTracker, TrackedDetection
 
 
@@ -53,11 +54,22 @@ class VideoAnalyzer:
         self.timer = timer or StageTimer()
         self.reader: VideoReader | None = None
 
-    def analyze(self, path: str | Path, fps: float | None = None) -> Iterator[FrameResult]:
-        """Stream a video file's results. After the loop, ``self.reader.damage`` says whether
-        the file ended early (the frames before the damage were still analysed)."""
+    def analyze(self, path: str | Path, fps: float | None = None, keep_frames: bool = True,
+                embeddings: bool = False, keep_series: bool = True) -> VideoResult:
+        """A video file's results, streamed as you iterate (see ``VideoResult``).
+
+        The file is opened here, so a missing or unreadable video fails at once. After the
+        loop, ``result.damage`` says whether it ended early (the frames before the damage
+        were still analysed). ``keep_frames=False`` keeps nothing per frame (long videos);
+        ``embeddings`` adds the embedding descriptors to the summary; ``keep_series`` keeps
+        the per-frame series that ``plot()`` draws.
+        """
+        from facemtl.video.summary import VideoSummary
+
         self.reader = VideoReader(path, fps=fps)
-        yield from self.analyze_frames(self.reader)
+        return VideoResult(path, self.analyze_frames(self.reader), self.reader,
+                           VideoSummary(embeddings=embeddings, keep_series=keep_series),
+                           keep_frames=keep_frames)
 
     def analyze_frames(self, frames: Iterable[VideoFrame]) -> Iterator[FrameResult]:
         tracker = IouTracker(self.iou_threshold, self.max_missed)
@@ -75,19 +87,19 @@ class VideoAnalyzer:
                 start = timer.add("track", start)
             chunk.append((frame, tracked))
             if len(chunk) >= self.batch_frames:
-                yield from self._describe(chunk)
+                yield from self._predict_chunk(chunk)
                 chunk = []
             start = time.perf_counter()
         if chunk:
-            yield from self._describe(chunk)
+            yield from self._predict_chunk(chunk)
 
-    def _describe(self, chunk: list[tuple[VideoFrame, list[TrackedDetection]]]
+    def _predict_chunk(self, chunk: list[tuple[VideoFrame, list[TrackedDetection]]]
                   ) -> Iterator[FrameResult]:
         start = time.perf_counter()
         crops = [self.analyzer.crop(frame.rgb, t.detection) for frame, tracked in chunk
                  for t in tracked]
         detections = [t.detection for _, tracked in chunk for t in tracked]
-        faces = iter(self.analyzer.describe(crops, detections))
+        faces = iter(self.analyzer.predict_faces(crops, detections))
         results = []
         for frame, tracked in chunk:
             found = tuple(TrackedFace(t.track, t.detected, next(faces)) for t in tracked)

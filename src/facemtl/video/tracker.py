@@ -9,11 +9,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from facemtl.box import Box
 from facemtl.detect.base import Detection
 
 
-def iou_matrix(a: list[tuple[float, float, float, float]],
-               b: list[tuple[float, float, float, float]]) -> np.ndarray:
+def iou_matrix(a: list[Box],
+               b: list[Box]) -> np.ndarray:
     """Intersection over union of every (x, y, w, h) box in ``a`` with every one in ``b``."""
     if not a or not b:
         return np.zeros((len(a), len(b)), dtype=np.float64)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Sequence
 from pathlib import Path
 
 import cv2
@@ -29,7 +31,7 @@ def track_colour(track: int) -> tuple[int, int, int]:
     return int(bgr[0]), int(bgr[1]), int(bgr[2])
 
 
-def annotate_image(rgb: np.ndarray, faces: list[Face],
+def annotate_image(rgb: np.ndarray, faces: Sequence[Face],
                    tracks: list[int] | None = None) -> np.ndarray:
     """A BGR copy of ``rgb`` with every face drawn (ready for ``cv2.imwrite``); with
     ``tracks``, each face is labelled with its track id in the track's colour."""
@@ -54,15 +56,56 @@ def annotate_image(rgb: np.ndarray, faces: list[Face],
     return canvas
 
 
-def write_annotated(rgb: np.ndarray, faces: list[Face], out_dir: str | Path,
-                    source: str | Path) -> Path:
-    """Write ``out_dir/<source stem>.jpg`` (PNG sources stay PNG), atomically."""
-    source = Path(source)
-    suffix = ".png" if source.suffix.lower() == ".png" else ".jpg"
-    target = Path(out_dir) / f"{source.stem}{suffix}"
+def save_annotated(rgb: np.ndarray, faces: Sequence[Face], target: str | Path) -> Path:
+    """Draw ``faces`` on ``rgb`` and write it to ``target`` (format from the suffix;
+    JPEG when it has none we know), atomically."""
+    target = Path(target)
+    suffix = target.suffix.lower() if target.suffix.lower() in _ENCODABLE else ".jpg"
     ok, encoded = cv2.imencode(suffix, annotate_image(rgb, faces))
     if not ok:
         raise OSError(f"{target}: could not encode annotated image")
     with atomic_path(target) as partial:
         partial.write_bytes(encoded.tobytes())
     return target
+
+
+_ENCODABLE = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
+
+
+class AnnotatedImageWriter:
+    """Annotated copies of a batch of images under ``out_dir``, mirroring the input tree.
+
+    Paths are taken relative to the folder all ``sources`` share, so ``a/img.jpg`` and
+    ``b/img.jpg`` become ``DIR/a/img.jpg`` and ``DIR/b/img.jpg``. PNG sources stay PNG, the
+    rest become JPEG; should two sources still map to one name (``img.jpeg`` beside
+    ``img.jpg``), the later one keeps its extension in the name (``img_jpeg.jpg``): no file
+    written in a run is overwritten by the same run.
+    """
+
+    def __init__(self, out_dir: str | Path, sources: Sequence[str | Path]) -> None:
+        self.out_dir = Path(out_dir)
+        parents = [str(Path(s).resolve().parent) for s in sources]
+        self.root = Path(os.path.commonpath(parents)) if parents else Path.cwd()
+        self.written: set[Path] = set()
+
+    def target(self, source: str | Path) -> Path:
+        source = Path(source).resolve()
+        try:
+            relative = source.relative_to(self.root)
+        except ValueError:  # a source outside the shared root (not one of ``sources``)
+            relative = Path(source.name)
+        suffix = ".png" if source.suffix.lower() == ".png" else ".jpg"
+        target = self.out_dir / relative.with_suffix(suffix)
+        if target in self.written:
+            target = target.with_name(f"{relative.stem}_{source.suffix.lstrip('.').lower()}"
+                                      f"{suffix}")
+        count = 2
+        while target in self.written:
+            target = target.with_name(f"{relative.stem}_{count}{suffix}")
+            count += 1
+        return target
+
+    def write(self, source: str | Path, rgb: np.ndarray, faces: Sequence[Face]) -> Path:
+        target = self.target(source)
+        self.written.add(target)
+        return save_annotated(rgb, faces, target)

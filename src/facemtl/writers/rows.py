@@ -1,5 +1,4 @@
-"""Result rows (one per face; one with ``face: null`` for an image without faces) and their
-JSONL and CSV writers."""
+"""Writers of result rows (``facemtl.results.rows`` defines them): JSON lines, CSV, Parquet."""
 
 from __future__ import annotations
 
@@ -11,40 +10,7 @@ from typing import IO, Any
 
 from facemtl.errors import FacemtlError
 from facemtl.io.atomic import commit, partial_path
-from facemtl.results.face import FIELDS, Face
-from facemtl.results.frame import FRAME_FIELDS, FrameResult
-
-
-def _empty_row(prefix: dict[str, Any], embedding: bool) -> dict[str, Any]:
-    row: dict[str, Any] = {**prefix, **dict.fromkeys(FIELDS)}
-    if embedding:
-        row["embedding"] = None
-    return row
-
-
-def face_rows(file: str, faces: list[Face], embedding: bool = False,
-              frame_columns: bool = False) -> list[dict[str, Any]]:
-    """Rows for one image: every face, or a single ``face: null`` row so nothing vanishes.
-
-    ``frame_columns`` adds the video columns (empty), so images and videos can share a CSV.
-    """
-    frame = dict.fromkeys(FRAME_FIELDS) if frame_columns else {}
-    if not faces:
-        return [_empty_row({"file": file, "face": None, **frame}, embedding)]
-    return [{"file": file, "face": index, **frame, **face.to_dict(embedding=embedding)}
-            for index, face in enumerate(faces)]
-
-
-def frame_rows(file: str, result: FrameResult, embedding: bool = False) -> list[dict[str, Any]]:
-    """Rows for one video frame: ``file, face, frame, time_s, track, detected`` and the face
-    fields, or one row with ``face: null`` when the frame has no face."""
-    where = {"frame": result.frame, "time_s": round(result.time_s, 3)}
-    if not result.faces:
-        return [_empty_row({"file": file, "face": None, **where, "track": None,
-                            "detected": None}, embedding)]
-    return [{"file": file, "face": index, **where, "track": tracked.track,
-             "detected": tracked.detected, **tracked.face.to_dict(embedding=embedding)}
-            for index, tracked in enumerate(result.faces)]
+from facemtl.results.rows import flatten
 
 
 class JsonlWriter:
@@ -60,23 +26,6 @@ class JsonlWriter:
 
     def close(self) -> None:
         self.stream.flush()
-
-
-def flatten(row: dict[str, Any]) -> dict[str, Any]:
-    """CSV columns: box_x..box_h, one column per probability, lists as JSON text."""
-    flat: dict[str, Any] = {}
-    for key, value in row.items():
-        if key == "box":
-            for name, v in zip(("box_x", "box_y", "box_w", "box_h"), value or [None] * 4,
-                               strict=True):
-                flat[name] = v
-        elif key in ("emotion_probs", "ethnicity_probs"):
-            flat[key] = json.dumps(value) if value is not None else None
-        elif isinstance(value, list):
-            flat[key] = json.dumps(value)
-        else:
-            flat[key] = value
-    return flat
 
 
 class CsvWriter:
