@@ -13,7 +13,7 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from facemtl.analyzer import FaceAnalyzer
-from facemtl.evaluate import evaluate
+from facemtl.evaluation import evaluate
 from facemtl.results.face import Face
 from facemtl.results.image import ImageResult
 from facemtl.results.video import VideoResult

@@ -87,7 +87,8 @@ def verification_metrics(embeddings: np.ndarray, people: np.ndarray, groups: np.
     over images whose person has another group to be found in).
     """
     embeddings = np.asarray(embeddings, dtype=np.float64)
-    embeddings /= np.maximum(np.linalg.norm(embeddings, axis=1, keepdims=True), 1e-12)
+    # a new array: the caller's embeddings are left as they were
+    embeddings = embeddings / np.maximum(np.linalg.norm(embeddings, axis=1, keepdims=True), 1e-12)
     similarity = embeddings @ embeddings.T
     people, groups = np.asarray(people), np.asarray(groups)
     same_group = groups[:, None] == groups[None, :]

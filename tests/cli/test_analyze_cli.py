@@ -118,3 +118,31 @@ def test_unknown_model_is_one_line(media):
     result = run_cli("analyze", str(media / "single_face.jpg"), "--model", "nope")
     assert result.returncode == 2
     assert "unknown model" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_annotate_mirrors_the_input_tree(media, tmp_path):
+    """Before: a/img.jpg and b/img.jpg were both written to DIR/img.jpg (the last one won)."""
+    import shutil
+
+    for folder, name in (("a", "single_face.jpg"), ("b", "multi_face.jpg")):
+        (tmp_path / "in" / folder).mkdir(parents=True)
+        shutil.copy(media / name, tmp_path / "in" / folder / "img.jpg")
+    shutil.copy(media / "single_face.jpg", tmp_path / "in" / "b" / "img.jpeg")
+    out = tmp_path / "out"
+    result = run_cli("analyze", str(tmp_path / "in"), "--annotate", str(out), "-q",
+                     "--no-jsonl")
+    assert result.returncode == 0, result.stderr
+    written = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
+    # b/img.jpeg comes first in sorted order and takes b/img.jpg; b/img.jpg keeps its suffix
+    assert written == ["a/img.jpg", "b/img.jpg", "b/img_jpg.jpg"]
+    assert Image.open(out / "a" / "img.jpg").size == Image.open(media / "single_face.jpg").size
+    assert Image.open(out / "b" / "img_jpg.jpg").size == Image.open(media / "multi_face.jpg").size
+
+
+def test_help_names_the_real_default_model_and_the_sample():
+    from facemtl.runtime.registry import DEFAULT_MODEL
+
+    result = run_cli("analyze", "--help")
+    text = " ".join(result.stdout.split())
+    assert f"(default: {DEFAULT_MODEL})" in text and "base" not in text
+    assert "python -m facemtl.sample" in text

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 
 import pytest
 
@@ -56,7 +57,7 @@ def test_unknown_model_name_and_bad_card(tmp_path):
 @pytest.mark.parametrize("name", BUNDLED)
 def test_ckplus_evaluation_reproduces_the_card(ckplus_dir, name):
     """`facemtl evaluate` must give the numbers the card reports (CK+48 is the quick one)."""
-    from facemtl.evaluate import evaluate
+    from facemtl.evaluation import evaluate
 
     card = ModelCard.load(resolve_model(name))
     recorded = card.raw["metrics"]["ckplus/all"]["expression"]
@@ -69,7 +70,7 @@ def test_ckplus_evaluation_reproduces_the_card(ckplus_dir, name):
 
 def test_orl_verification_reproduces_the_card(data_root):
     """Identity verification with the fast model's embedding on ORL, as its card reports."""
-    from facemtl.evaluate import evaluate
+    from facemtl.evaluation import evaluate
 
     orl = data_root / "att_faces"
     if not orl.is_dir():
@@ -80,3 +81,64 @@ def test_orl_verification_reproduces_the_card(data_root):
     assert measured["roc_auc"] == pytest.approx(recorded["roc_auc"], abs=tolerance(card, 0.01))
     assert measured["rank1"] == pytest.approx(recorded["rank1"], abs=tolerance(card, 0.03))
     assert measured["roc_auc"] > 0.8 and measured["pairs"] == 2 * measured["positive_pairs"]
+
+
+def copy_card(tmp_path, name: str = "fast", **input_changes) -> ModelCard:
+    source = ModelCard.load(resolve_model(name))
+    shutil.copy(source.onnx_path, tmp_path / source.onnx_path.name)
+    raw = json.loads(source.path.read_text())
+    raw["input"].update(input_changes)
+    (tmp_path / "copy.json").write_text(json.dumps(raw))
+    return ModelCard.load(tmp_path / "copy.json")
+
+
+def test_runtime_follows_the_cards_crop(tmp_path, media):
+    """Before: the card's input.crop was never read; a model trained on aligned faces got
+    tight boxes at inference."""
+    from facemtl import FaceAnalyzer
+    from facemtl.io import load_image
+
+    aligned = FaceAnalyzer(model=FaceModel(copy_card(tmp_path, crop="aligned")))
+    tight = FaceAnalyzer(model="fast")
+    assert aligned.align and not tight.align
+    assert not FaceAnalyzer(model=FaceModel(copy_card(tmp_path, crop="aligned")),
+                            align=False).align  # an explicit choice still wins
+    rgb = load_image(media / "single_face.jpg")
+    detection = tight.detector.detect(rgb)[0]
+    assert aligned.crop(rgb, detection).shape[:2] == (aligned.model.input_size,) * 2
+    assert tight.crop(rgb, detection).shape[:2] != (tight.model.input_size,) * 2
+    assert aligned.analyze(rgb)[0].emotion_probs != tight.analyze(rgb)[0].emotion_probs
+    with pytest.raises(ModelError, match="crop 'diagonal' is not one of"):
+        copy_card(tmp_path, crop="diagonal")
+
+
+def test_card_heads_are_typed():
+    card = ModelCard.load(resolve_model("accurate"))
+    assert card.input.size == card.input_size and card.input.crop == "tight"
+    assert card.head("gender").threshold == 0.5 and card.head("gender").labels == (
+        "male", "female")
+    assert card.head("age").decoder == "expectation" and not card.head("valence_arousal").trained
+    assert card.head("no_such_head").trained is False
+
+
+def test_record_metrics_writes_the_reproducing_command(tmp_path, ckplus_dir, monkeypatch):
+    """Before: --write-card recorded sys.argv (wrong when called from Python) and could
+    write into the installed package's own cards."""
+    import facemtl.evaluation as evaluation
+    from facemtl.errors import FacemtlError
+
+    model = FaceModel(copy_card(tmp_path))
+    result = evaluation.evaluate("ckplus", ckplus_dir, model=model, progress=False)
+    assert result["split"] == "all"  # the data set's default split
+    monkeypatch.setattr(sys, "argv", ["pytest", "-k", "whatever"])
+    path = evaluation.record_metrics(model, result, ckplus_dir, str(tmp_path / "copy.json"))
+    recorded = json.loads(path.read_text())["metrics"]["ckplus/all"]
+    assert recorded["command"] == (f"facemtl evaluate --dataset ckplus --data {ckplus_dir} "
+                                   f"--split all --model {tmp_path / 'copy.json'}")
+    assert recorded["expression"]["accuracy"] == result["metrics"]["expression"]["accuracy"]
+    bundled = FaceModel.load("fast")
+    monkeypatch.setattr(evaluation, "_source_checkout", lambda: False)  # as if pip-installed
+    before = bundled.card.path.read_bytes()
+    with pytest.raises(FacemtlError, match="inside the installed package is not written"):
+        evaluation.record_metrics(bundled, result, ckplus_dir)
+    assert bundled.card.path.read_bytes() == before

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from facemtl.evaluate import EVALUATED
+from facemtl.evaluation import EVALUATED
 from facemtl.runtime.registry import DEFAULT_MODEL
 
 
@@ -32,7 +32,7 @@ def add_evaluate_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
-    from facemtl.evaluate import evaluate, record_metrics
+    from facemtl.evaluation import evaluate, record_metrics
     from facemtl.runtime.model import FaceModel
 
     model = FaceModel.load(args.model, threads=args.threads)

@@ -78,8 +78,8 @@ class AnnotatedImageWriter:
     Paths are taken relative to the folder all ``sources`` share, so ``a/img.jpg`` and
     ``b/img.jpg`` become ``DIR/a/img.jpg`` and ``DIR/b/img.jpg``. PNG sources stay PNG, the
     rest become JPEG; should two sources still map to one name (``img.jpeg`` beside
-    ``img.jpg``), the later one keeps its extension in the name (``img_jpeg.jpg``): no file
-    written in a run is overwritten by the same run.
+    ``img.jpg``), the later one in the run keeps its extension in the name
+    (``img_jpg.jpg``): no file written in a run is overwritten by the same run.
     """
 
     def __init__(self, out_dir: str | Path, sources: Sequence[str | Path]) -> None:
