@@ -13,7 +13,7 @@ import numpy as np
 from facemtl.data.arrays import FaceArrays
 from facemtl.labels import EMOTIONS, ETHNICITIES, GENDERS, MISSING
 from facemtl.metrics import age_metrics, classification_metrics
-from facemtl.runtime.decode import decode_age
+from facemtl.runtime.decode import decode_age, decode_gender
 
 #: A function from a uint8 (N, H, W, 3) RGB batch of crops to head outputs (probabilities).
 PredictFn = Callable[[np.ndarray], dict[str, np.ndarray]]
@@ -42,7 +42,7 @@ def score_outputs(arrays: FaceArrays, outputs: dict[str, np.ndarray], age_decode
     if arrays.labelled("age").any():
         metrics["age"] = age_metrics(arrays.age, decode_age(outputs["age"], age_decoder))
     if arrays.labelled("gender").any():
-        predicted = (outputs["gender"].reshape(-1) >= gender_threshold).astype(np.int64)
+        predicted = decode_gender(outputs["gender"], gender_threshold)
         metrics["gender"] = classification_metrics(arrays.gender, predicted, GENDERS)
     if arrays.labelled("ethnicity").any():
         metrics["ethnicity"] = classification_metrics(

@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 
 from tqdm import tqdm
 
@@ -28,7 +27,7 @@ def add_video_parser(commands: argparse._SubParsersAction) -> None:
 
     def common(sub: argparse.ArgumentParser, describe_defaults: bool = True) -> None:
         sub.add_argument("--model", default=None,
-                         help="face model (default: base, or the classifier's own)")
+                         help=f"face model (default: {DEFAULT_MODEL}, or the classifier's own)")
         if describe_defaults:
             sub.add_argument("--features", default="embedding",
                              choices=("embedding", "scores", "both"),
@@ -129,9 +128,8 @@ def run_train(args: argparse.Namespace) -> int:
 
 
 def run_predict(args: argparse.Namespace) -> int:
-    from facemtl.io.discover import IMAGE_EXTENSIONS
     from facemtl.video.classifier import ClipClassifier
-    from facemtl.video.clips import Clip, find_clips
+    from facemtl.video.clips import clips_from_paths
 
     classifier = ClipClassifier.load(args.classifier)
     card = classifier.card
@@ -140,13 +138,7 @@ def run_predict(args: argparse.Namespace) -> int:
         raise FacemtlError(f"{args.classifier}: trained on face model "
                            f"{card['face_model']['name']} with other weights; descriptors "
                            "from this model would not match")
-    clips = []
-    for argument in args.clips:
-        path = Path(argument)
-        # A folder of frame images is one clip; any other folder holds clips.
-        holds_clips = path.is_dir() and not any(p.suffix.lower() in IMAGE_EXTENSIONS
-                                                for p in path.iterdir())
-        clips.extend(find_clips(path) if holds_clips else [Clip(path.name, path)])
+    clips = clips_from_paths(args.clips)
     described, failures = _describe_all(args, video, clips, card["features"], card["level"],
                                         card["fps"])
     if described:

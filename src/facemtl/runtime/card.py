@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -67,11 +67,18 @@ class HeadSpec:
 
 @dataclass(frozen=True)
 class ModelCard:
-    """A parsed card: ``input`` and ``heads`` are typed; ``raw`` keeps every field as written
-    (training data, metrics, licences ...)."""
+    """A parsed card: ``input`` and ``heads`` are typed, parsed once when the card is made;
+    ``raw`` keeps every field as written (training data, metrics, licences ...)."""
 
     path: Path
     raw: dict[str, Any]
+    input: InputSpec = field(init=False, repr=False)
+    heads: dict[str, HeadSpec] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "input", InputSpec.parse(self.raw["input"], self.path))
+        object.__setattr__(self, "heads", {name: HeadSpec.parse(name, spec)
+                                           for name, spec in self.raw["outputs"].items()})
 
     @classmethod
     def load(cls, path: str | Path) -> ModelCard:
@@ -87,21 +94,11 @@ class ModelCard:
         for key in ("name", "input", "outputs", "onnx"):
             if key not in raw:
                 raise ModelError(f"{path}: model card lacks '{key}'")
-        card = cls(path=path, raw=raw)
-        card.input  # noqa: B018 - parse now, so a bad card fails when it is loaded
-        return card
-
-    @property
-    def input(self) -> InputSpec:
-        return InputSpec.parse(self.raw["input"], self.path)
+        return cls(path=path, raw=raw)
 
     def head(self, name: str) -> HeadSpec:
         """The spec of one head (an untrained, label-less spec when the card lacks it)."""
-        return HeadSpec.parse(name, self.raw["outputs"].get(name, {}))
-
-    @property
-    def heads(self) -> dict[str, HeadSpec]:
-        return {name: self.head(name) for name in self.raw["outputs"]}
+        return self.heads.get(name) or HeadSpec(name)
 
     @property
     def backbone(self) -> str | None:

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from facemtl.errors import ModelError
-from facemtl.runtime.card import HeadSpec, ModelCard
+from facemtl.runtime.card import ModelCard
 from facemtl.runtime.decode import decode_age, decode_gender
 from facemtl.runtime.preprocess import to_batch
 from facemtl.runtime.registry import DEFAULT_MODEL, resolve_model
@@ -56,23 +56,22 @@ class FaceModel:
         """
         if not outputs:
             return []
-        heads = self.card.heads
+        card = self.card
         n = len(next(iter(outputs.values())))
         results: list[dict[str, object]] = [{} for _ in range(n)]
-        untrained = HeadSpec("")
-        expression = heads.get("expression", untrained)
+        expression = card.head("expression")
         if expression.trained:
             _add_class_answers(results, outputs["expression"], expression.labels, "emotion")
-        if heads.get("valence_arousal", untrained).trained:
+        if card.head("valence_arousal").trained:
             for result, (valence, arousal) in zip(results, outputs["valence_arousal"],
                                                   strict=True):
                 result["valence"], result["arousal"] = float(valence), float(arousal)
-        age = heads.get("age", untrained)
+        age = card.head("age")
         if age.trained:
             for result, years in zip(results, decode_age(outputs["age"], age.decoder),
                                      strict=True):
                 result["age"] = float(years)
-        gender = heads.get("gender", untrained)
+        gender = card.head("gender")
         if gender.trained:
             scores = outputs["gender"].reshape(-1)
             for result, p_second, second in zip(results, scores,
@@ -80,7 +79,7 @@ class FaceModel:
                                                 strict=True):
                 result["gender"] = gender.labels[second]
                 result["gender_prob"] = float(p_second if second else 1.0 - p_second)
-        ethnicity = heads.get("ethnicity", untrained)
+        ethnicity = card.head("ethnicity")
         if ethnicity.trained:
             _add_class_answers(results, outputs["ethnicity"], ethnicity.labels, "ethnicity")
         if "embedding" in outputs:

@@ -47,6 +47,18 @@ def find_clips(folder: str | Path) -> list[Clip]:
     return clips
 
 
+def clips_from_paths(paths: list[str | Path]) -> list[Clip]:
+    """The clips named on a command line: a video, an image or a folder of frame images is
+    one clip; any other folder holds clips (``find_clips``)."""
+    clips: list[Clip] = []
+    for argument in paths:
+        path = Path(argument)
+        holds_clips = path.is_dir() and not any(p.suffix.lower() in IMAGE_EXTENSIONS
+                                                for p in path.iterdir())
+        clips.extend(find_clips(path) if holds_clips else [Clip(path.name, path)])
+    return clips
+
+
 def clip_frames(clip: Clip, fps: float | None = None) -> Iterator[VideoFrame]:
     """The clip's frames in order; a folder's images sort by name."""
     if clip.path.is_dir():

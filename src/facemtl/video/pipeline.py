@@ -79,7 +79,7 @@ class VideoAnalyzer:
         for frame in frames:
             start = timer.add("decode", start)
             if self.cropped:
-                tracked = [TrackedDetection(1, whole_image_detection(frame.rgb), True)]
+                tracked = [TrackedDetection(1, True, whole_image_detection(frame.rgb))]
             else:
                 detections = self.analyzer.detector.detect(frame.rgb)
                 start = timer.add("detect", start)

@@ -35,8 +35,8 @@ class TrackedDetection:
     over from an earlier frame because the detector missed the face."""
 
     track: int
-    detection: Detection
     detected: bool
+    detection: Detection
 
 
 @dataclass
@@ -84,14 +84,14 @@ class IouTracker:
                 self.next_id += 1
                 self.tracks.append(track)
                 matched_tracks.add(len(self.tracks) - 1)
-            out.append(TrackedDetection(track.id, detection, True))
+            out.append(TrackedDetection(track.id, True, detection))
         survivors = []
         for index, track in enumerate(self.tracks):
             if index not in matched_tracks:
                 track.missed += 1
                 if track.missed > self.max_missed:
                     continue
-                out.append(TrackedDetection(track.id, track.last, False))
+                out.append(TrackedDetection(track.id, False, track.last))
             survivors.append(track)
         self.tracks = survivors
         return out
