@@ -30,20 +30,19 @@ MEDIA = Path(os.environ.get("FACEMTL_SHARED", ROOT.parent / "shared")) / "media"
 def run_pipeline(path: Path, threads: int = 0) -> dict:
     """Analyse ``path`` as ``facemtl analyze`` does, timing each stage."""
     from facemtl.analyzer import FaceAnalyzer
-    from facemtl.video import VideoAnalyzer, VideoSummary
-    from facemtl.writers import JsonlWriter, frame_rows
+    from facemtl.video import VideoAnalyzer
+    from facemtl.writers import JsonlWriter
 
     video = VideoAnalyzer(FaceAnalyzer(threads=threads))
-    summary = VideoSummary()
     frames = faces = 0
     with open(os.devnull, "w") as sink:
         writer = JsonlWriter(sink)
         start = time.perf_counter()
         clock = start
-        for result in video.analyze(path):
+        # as the CLI: the VideoResult adds each frame to its summary as it streams
+        for result in video.analyze(path, keep_frames=False, keep_series=False):
             clock = time.perf_counter()
-            summary.add(result)
-            writer.write(frame_rows(str(path), result))
+            writer.write(result.to_dicts(str(path)))
             video.timer.add("summary+write", clock)
             frames += 1
             faces += len(result.faces)
