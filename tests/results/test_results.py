@@ -111,3 +111,18 @@ def test_video_result_streams_and_tabulates(media, analyzer):
         list(result)
     lazy = VideoAnalyzer(analyzer).analyze(media / "single_face.mp4", fps=5)
     assert lazy.to_dicts() == rows  # tabulating an unread result reads it first
+
+
+def test_video_result_saves_the_annotated_video(media, analyzer, tmp_path):
+    import cv2
+
+    from facemtl import VideoAnalyzer
+
+    result = VideoAnalyzer(analyzer).analyze(media / "single_face.mp4", fps=5)
+    saved = result.save(tmp_path / "out.mp4")
+    capture = cv2.VideoCapture(str(saved))
+    assert int(capture.get(cv2.CAP_PROP_FRAME_COUNT)) == len(result.frames) >= 5
+    capture.release()
+    assert result.to_df()["track"].notna().all() and not list(tmp_path.glob("*partial*"))
+    with pytest.raises(RuntimeError, match="save\\(\\) must come before"):
+        result.save(tmp_path / "again.mp4")

@@ -91,6 +91,25 @@ class VideoResult:
                 "frames_decoded": reader.frames_decoded, "damage": reader.damage,
                 **self.summary.to_dict()}
 
+    def save(self, path: str | Path) -> Path:
+        """Write the annotated video (boxes, track ids, labels) to ``path`` (.mp4, .mov,
+        .m4v, .avi, .mkv) while reading the stream; pixels are not kept, so this must come
+        before the result has been iterated. Written whole or not at all."""
+        from facemtl.writers.video import AnnotatedVideoWriter
+
+        if self._started:
+            raise RuntimeError(f"{self.path}: save() must come before iterating the result "
+                               "(frames are not kept with their pixels)")
+        writer = AnnotatedVideoWriter(path, self.reader.output_fps)
+        try:
+            for frame in self:
+                writer.write(frame)
+            writer.close()
+        except BaseException:
+            writer.abort()
+            raise
+        return writer.path
+
     def plot(self, path: str | Path, title: str | None = None) -> Path:
         """Draw each track's emotion probabilities and valence/arousal over time (needs
         matplotlib and a summary made with ``keep_series=True``, the default here)."""
