@@ -57,3 +57,22 @@ def test_ckplus_counts(ckplus_dir):
     assert counts[EMOTIONS.index("contempt")] == 54
     assert counts[EMOTIONS.index("neutral")] == 0
     assert len({s.subject for s in samples}) == 118
+
+
+def test_ckplus_folds_are_subject_independent(ckplus_dir, tmp_path):
+    """FERSNet's 10-fold protocol: every subject in exactly one fold, the repository's file
+    reproduces from the seed, and every fold holds test images."""
+    from collections import Counter
+
+    from facemtl.data.ckplus import ckplus_folds, read_ckplus, write_ckplus_folds
+
+    folds = ckplus_folds()
+    samples = read_ckplus(ckplus_dir)
+    assert set(folds) == {s.subject for s in samples} and len(folds) == 118
+    assert write_ckplus_folds(ckplus_dir, out=tmp_path / "folds.txt") == folds
+    per_fold = Counter(folds[s.subject] for s in samples)
+    assert sorted(per_fold) == list(range(10)) and min(per_fold.values()) > 50
+    for fold in range(10):
+        test = {s.subject for s in samples if folds[s.subject] == fold}
+        train = {s.subject for s in samples if folds[s.subject] != fold}
+        assert test and test.isdisjoint(train)

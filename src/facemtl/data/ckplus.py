@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import numpy as np
 
-from facemtl.data.samples import Sample
+from facemtl.data.samples import SPLIT_SEED, Sample
 from facemtl.labels import EMOTIONS
 
 #: CK+48 folder names mapped onto our expression names.
@@ -27,3 +28,30 @@ def read_ckplus(root: str | Path) -> list[Sample]:
         for path in sorted(directory.glob("*.png")):
             samples.append(Sample(path=path, expression=target, subject=path.name.split("_")[0]))
     return samples
+
+
+#: Subject-independent folds for CK+48 cross-validation (FERSNet's 10-fold protocol),
+#: written once by ``write_ckplus_folds`` so that anyone re-runs the same folds.
+FOLDS_FILE = Path(__file__).parent / "splits" / "ckplus_folds.txt"
+
+
+def write_ckplus_folds(root: str | Path, folds: int = 10, seed: int = SPLIT_SEED,
+                       out: str | Path = FOLDS_FILE) -> dict[str, int]:
+    """Shuffle the subjects with ``seed`` and deal them round-robin into ``folds`` folds;
+    writes ``SUBJECT FOLD`` lines and returns the mapping. A subject's frames are all in one
+    fold, so no test face's person was seen in training."""
+    subjects = sorted({s.subject for s in read_ckplus(root)})
+    random.Random(seed).shuffle(subjects)
+    mapping = {subject: index % folds for index, subject in enumerate(subjects)}
+    Path(out).write_text("".join(f"{s} {f}\n" for s, f in sorted(mapping.items())))
+    return mapping
+
+
+def ckplus_folds(path: str | Path = FOLDS_FILE) -> dict[str, int]:
+    """Subject -> fold index, as written to the repository."""
+    mapping = {}
+    for line in Path(path).read_text().splitlines():
+        if line.strip():
+            subject, fold = line.split()
+            mapping[subject] = int(fold)
+    return mapping
