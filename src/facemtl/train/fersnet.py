@@ -1,0 +1,227 @@
+"""Training FERSNet on one cross-validation fold: recognition, synthesis (a conditional
+LSGAN) and, optionally, synthetic balancing of the training set.
+
+Losses and weights (the paper does not publish them; these follow its conditional-GAN family,
+StarGAN's weights for the reconstruction terms):
+    recognition      CE(classify(x), y)                                   weight 1
+    adversarial      LSGAN: (D(fake) - 1)^2 for G; D: (D(x) - 1)^2 + D(fake)^2  weight 1
+    expression       CE(classify(fake), t), applied to the synthesis side only  weight 1
+    cycle            |synthesize(fake, y) - x| (pixels / 255)             weight 10
+    pair             |fake - x_t| when the same subject has a face of class t  weight 10
+``fake = synthesize(x, t)``: each training face is sent to a random other expression ``t``;
+where the same CK+ subject posed ``t`` too, that face is the pair's target (CK+48 holds the
+last frames of each sequence, no neutral frames, so pairs are expression-to-expression).
+The expression loss on fakes trains only the synthesis side (decoder, target embedding,
+synthesis encoder and its gates): the recogniser judges fakes but does not learn from them
+until synthetic balancing, when it is fine-tuned on real and synthetic faces together.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+from torch.nn import functional as F
+
+from facemtl.models.fersnet import FERSNet, PatchDiscriminator
+
+
+@dataclass
+class FersnetConfig:
+    """One variant's recipe; every variant of an ablation shares all but ``sharing`` and
+    ``synthetic``."""
+
+    sharing: str = "convflu"  # none (Baseline) | hard (Baseline*) | convflu (FERSNet)
+    synthetic: bool = False  # fine-tune the recogniser on real + synthetic, class-balanced
+    width: int = 16
+    levels: int = 3
+    shared_levels: int = 2
+    input_size: int = 48
+    epochs: int = 15
+    batch_size: int = 32
+    lr: float = 1e-3
+    betas: tuple[float, float] = (0.5, 0.999)
+    weights: dict[str, float] = field(default_factory=lambda: {
+        "recognition": 1.0, "adversarial": 1.0, "expression": 1.0, "cycle": 10.0, "pair": 10.0})
+    label_smoothing: float = 0.1
+    synthetic_epochs: int = 5
+    synthetic_lr: float = 5e-5
+    seed: int = 0
+
+
+def augment(pixels: torch.Tensor, generator: torch.Generator, shift: int = 3) -> torch.Tensor:
+    """Random horizontal flips and shifts of up to ``shift`` pixels (edge-padded)."""
+    n, _, size, _ = pixels.shape
+    flip = torch.rand(n, generator=generator) < 0.5
+    pixels = torch.where(flip.view(-1, 1, 1, 1), pixels.flip(3), pixels)
+    padded = F.pad(pixels, (shift,) * 4, mode="replicate")
+    dx, dy = torch.randint(0, 2 * shift + 1, (2, n), generator=generator)
+    rows = (dy.view(-1, 1) + torch.arange(size)).view(n, 1, size, 1).expand(n, 1, size,
+                                                                            size + 2 * shift)
+    taken = padded.gather(2, rows)
+    cols = (dx.view(-1, 1) + torch.arange(size)).view(n, 1, 1, size).expand(n, 1, size, size)
+    return taken.gather(3, cols)
+
+
+def pair_targets(labels: np.ndarray, subjects: np.ndarray, index: np.ndarray,
+                 targets: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """For each batch face (``index`` into the training set) and its target class, a face of
+    the same subject in that class (its index), or -1 when the subject never posed it."""
+    out = np.full(len(index), -1)
+    for k, (i, target) in enumerate(zip(index, targets, strict=True)):
+        same = np.flatnonzero((subjects == subjects[i]) & (labels == target))
+        if len(same):
+            out[k] = rng.choice(same)
+    return out
+
+
+def synthesis_parameters(net: FERSNet) -> list[torch.nn.Parameter]:
+    """What the expression loss on synthesised faces may train: the synthesis side only."""
+    names = ("target_embedding", "up", "fuse", "to_face", "to_synthesis")
+    params = [p for n, p in net.named_parameters() if n.split(".")[0] in names]
+    shared = {id(p) for p in net.recognition.parameters()}
+    params += [p for p in net.synthesis.parameters() if id(p) not in shared]
+    return params
+
+
+class FoldTrainer:
+    """Trains one variant on one fold's training faces (uint8 (N, S, S), labels, subjects)."""
+
+    def __init__(self, config: FersnetConfig, num_classes: int, device: str = "cpu") -> None:
+        self.config, self.num_classes = config, num_classes
+        self.device = torch.device(device)
+        torch.manual_seed(config.seed)
+        self.net = FERSNet(num_classes, config.input_size, config.width, config.levels,
+                           config.sharing, config.shared_levels).to(self.device)
+        self.disc = PatchDiscriminator(config.width).to(self.device) \
+            if self.net.synthesises else None
+        self.log: list[dict[str, Any]] = []
+
+    def fit(self, images: np.ndarray, labels: np.ndarray, subjects: np.ndarray) -> None:
+        config, net, device = self.config, self.net, self.device
+        rng = np.random.default_rng(config.seed)
+        generator = torch.Generator().manual_seed(config.seed)
+        pixels = torch.from_numpy(images).float().unsqueeze(1).to(device)
+        y_all = torch.from_numpy(labels).long().to(device)
+        opt = torch.optim.Adam(net.parameters(), config.lr, betas=config.betas)
+        opt_d = torch.optim.Adam(self.disc.parameters(), config.lr, betas=config.betas) \
+            if self.disc else None
+        syn_params = synthesis_parameters(net) if net.synthesises else []
+        w = config.weights
+        for epoch in range(config.epochs):
+            net.train()
+            started, totals = time.time(), {}
+            order = rng.permutation(len(images))
+            for start in range(0, len(order), config.batch_size):
+                index = order[start:start + config.batch_size]
+                if len(index) < 2:
+                    continue
+                x = augment(pixels[index], generator)
+                y = y_all[index]
+                if not net.synthesises:
+                    loss = F.cross_entropy(net.classify(x), y,
+                                           label_smoothing=config.label_smoothing)
+                    opt.zero_grad(set_to_none=True)
+                    loss.backward()
+                    opt.step()
+                    _add(totals, recognition=float(loss.detach()))
+                    continue
+                shift = rng.integers(1, self.num_classes, len(index))
+                t_np = (labels[index] + shift) % self.num_classes
+                t = torch.from_numpy(t_np).long().to(device)
+                out = net(x, t)
+                fake = out["fake"]
+                recognition = F.cross_entropy(out["logits"], y,
+                                              label_smoothing=config.label_smoothing)
+                adversarial = ((self.disc(fake) - 1) ** 2).mean()
+                cycle = (net.synthesize(fake, y) - x).abs().mean() / 255
+                pairs = pair_targets(labels, subjects, index, t_np, rng)
+                pair = torch.zeros((), device=device)
+                has = pairs >= 0
+                if has.any():
+                    target_faces = pixels[torch.from_numpy(pairs[has]).to(device)]
+                    chosen = fake[torch.from_numpy(has).to(device)]
+                    pair = (chosen - target_faces).abs().mean() / 255
+                main = (w["recognition"] * recognition + w["adversarial"] * adversarial
+                        + w["cycle"] * cycle + w["pair"] * pair)
+                expression = F.cross_entropy(net.classify(fake), t)
+                opt.zero_grad(set_to_none=True)
+                main.backward(retain_graph=True)
+                (w["expression"] * expression).backward(inputs=syn_params)
+                opt.step()
+                d_loss = ((self.disc(x) - 1) ** 2).mean() + (self.disc(fake.detach()) ** 2).mean()
+                opt_d.zero_grad(set_to_none=True)
+                d_loss.backward()
+                opt_d.step()
+                _add(totals, recognition=float(recognition), adversarial=float(adversarial),
+                     expression=float(expression), cycle=float(cycle), pair=float(pair),
+                     discriminator=float(d_loss))
+            self.log.append({"epoch": epoch + 1, "seconds": round(time.time() - started, 1),
+                             **{k: round(v[0] / max(v[1], 1), 4) for k, v in totals.items()}})
+    def balance_and_finetune(self, images: np.ndarray, labels: np.ndarray) -> None:
+        """Synthetic balancing (after ``fit``): synthesise faces of the under-represented
+        classes (from training faces of other classes) until every class has as many as the
+        largest, then fine-tune the recogniser (classification loss only) on real +
+        synthetic faces."""
+        config, net = self.config, self.net
+        if not net.synthesises:
+            raise ValueError("synthetic balancing needs a synthesis branch (sharing hard/convflu)")
+        rng = np.random.default_rng(config.seed + 1)
+        generator = torch.Generator().manual_seed(config.seed + 1)
+        pixels = torch.from_numpy(images).float().unsqueeze(1).to(self.device)
+        counts = np.bincount(labels, minlength=self.num_classes)
+        sources, targets = [], []
+        for cls, count in enumerate(counts):
+            need = int(counts.max() - count)
+            others = np.flatnonzero(labels != cls)
+            if need and len(others):
+                sources.extend(rng.choice(others, need, replace=need > len(others)))
+                targets.extend([cls] * need)
+        self.synthetic_count = len(targets)
+        if not targets:
+            return
+        net.eval()
+        with torch.no_grad():
+            made = torch.cat([net.synthesize(pixels[torch.tensor(sources[i:i + 256])],
+                                             torch.tensor(targets[i:i + 256]))
+                              for i in range(0, len(targets), 256)]).round().clamp(0, 255)
+        all_pixels = torch.cat([pixels, made])
+        all_labels = torch.cat([torch.from_numpy(labels).long(), torch.tensor(targets)])
+        opt = torch.optim.Adam(net.parameters(), config.synthetic_lr, betas=config.betas)
+        for epoch in range(config.synthetic_epochs):
+            net.train()
+            order = rng.permutation(len(all_labels))
+            total = [0.0, 0]
+            for start in range(0, len(order), config.batch_size):
+                index = torch.from_numpy(order[start:start + config.batch_size])
+                if len(index) < 2:
+                    continue
+                loss = F.cross_entropy(net.classify(augment(all_pixels[index], generator)),
+                                       all_labels[index], label_smoothing=config.label_smoothing)
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                opt.step()
+                total = [total[0] + float(loss), total[1] + 1]
+            self.log.append({"synthetic_epoch": epoch + 1,
+                             "recognition": round(total[0] / max(total[1], 1), 4)})
+
+    @torch.no_grad()
+    def predict(self, images: np.ndarray) -> np.ndarray:
+        self.net.eval()
+        pixels = torch.from_numpy(images).float().unsqueeze(1).to(self.device)
+        logits = torch.cat([self.net.classify(pixels[i:i + 256])
+                            for i in range(0, len(pixels), 256)])
+        return logits.argmax(1).cpu().numpy()
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self.config)
+
+
+def _add(totals: dict[str, list[float]], **values: float) -> None:
+    for key, value in values.items():
+        entry = totals.setdefault(key, [0.0, 0])
+        entry[0] += value
+        entry[1] += 1

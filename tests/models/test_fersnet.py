@@ -1,0 +1,110 @@
+"""FERSNet's branches, sharing modes and training pieces, on tiny real CK+48 subsets."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from facemtl.models.fersnet import FERSNet, PatchDiscriminator  # noqa: E402
+from facemtl.train.fersnet import (  # noqa: E402
+    FersnetConfig,
+    FoldTrainer,
+    augment,
+    pair_targets,
+    synthesis_parameters,
+)
+
+
+@pytest.mark.parametrize("sharing", ["none", "hard", "convflu"])
+def test_shapes_and_sharing(sharing):
+    torch.manual_seed(0)
+    net = FERSNet(7, 48, width=8, sharing=sharing).eval()
+    pixels = torch.rand(3, 1, 48, 48) * 255
+    out = net(pixels, torch.tensor([0, 3, 6]))
+    assert out["logits"].shape == (3, 7)
+    if sharing == "none":
+        assert "fake" not in out and not hasattr(net, "synthesis")
+        return
+    fake = out["fake"]
+    assert fake.shape == pixels.shape and 0 <= fake.min() and fake.max() <= 255
+    assert PatchDiscriminator(8)(fake).shape == (3, 1, 3, 3)  # 48 px -> 3 x 3 patches
+    if sharing == "hard":  # the first two blocks are the same modules in both branches
+        assert net.synthesis[0] is net.recognition[0] and net.synthesis[1] is net.recognition[1]
+        assert net.synthesis[2] is not net.recognition[2]
+    else:
+        assert len(net.to_recognition) == len(net.to_synthesis) == net.levels
+    # the target changes the synthesised face, not the recognition
+    other = net(pixels, torch.tensor([1, 1, 1]))
+    assert torch.equal(other["logits"], out["logits"]) and not torch.equal(other["fake"], fake)
+
+
+def test_convflu_lets_synthesis_features_into_recognition():
+    """With ConvFLU sharing the recogniser depends on the synthesis encoder's weights; with
+    no sharing it cannot."""
+    torch.manual_seed(0)
+    pixels = torch.rand(2, 1, 48, 48) * 255
+    for sharing, depends in (("convflu", True), ("none", False)):
+        net = FERSNet(7, 48, width=8, sharing=sharing).eval()
+        before = net.classify(pixels)
+        if sharing == "convflu":
+            with torch.no_grad():
+                for p in net.synthesis.parameters():
+                    p.add_(0.5)
+        assert (not torch.equal(before, net.classify(pixels))) == depends
+
+
+def test_expression_loss_on_fakes_trains_only_the_synthesis_side():
+    net = FERSNet(7, 48, width=8, sharing="convflu")
+    chosen = {id(p) for p in synthesis_parameters(net)}
+    assert not chosen & {id(p) for p in net.recognition.parameters()}
+    assert not chosen & {id(p) for p in net.classifier.parameters()}
+    assert not chosen & {id(p) for p in net.to_recognition.parameters()}
+    assert {id(p) for p in net.up.parameters()} <= chosen
+    assert {id(p) for p in net.to_synthesis.parameters()} <= chosen
+    fake = net.synthesize(torch.rand(2, 1, 48, 48) * 255, torch.tensor([1, 2]))
+    loss = torch.nn.functional.cross_entropy(net.classify(fake), torch.tensor([1, 2]))
+    loss.backward(inputs=synthesis_parameters(net))
+    assert all(p.grad is None for p in net.recognition.parameters())
+    assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in net.up.parameters())
+
+
+def test_pairs_come_from_the_same_subject():
+    labels = np.array([0, 1, 2, 0, 1])
+    subjects = np.array(["S1", "S1", "S1", "S2", "S2"])
+    rng = np.random.default_rng(0)
+    pairs = pair_targets(labels, subjects, np.array([0, 3, 4]), np.array([2, 1, 2]), rng)
+    assert pairs.tolist() == [2, 4, -1]  # S2 never posed class 2
+
+
+def test_augment_keeps_shape_and_pixels():
+    pixels = torch.arange(2 * 48 * 48, dtype=torch.float32).view(2, 1, 48, 48)
+    out = augment(pixels, torch.Generator().manual_seed(0))
+    assert out.shape == pixels.shape
+    assert set(out.unique().tolist()) <= set(pixels.unique().tolist())
+
+
+def test_fold_trainer_learns_and_balances(ckplus_dir):
+    """Two epochs on 70 real CK+48 faces of three classes: losses are finite, synthetic
+    balancing makes every class as large as the largest."""
+    import cv2
+
+    from facemtl.data.ckplus import read_ckplus
+
+    samples = [s for s in read_ckplus(ckplus_dir)
+               if s.path.parent.name in ("happy", "surprise", "fear")]
+    samples = samples[:40] + samples[-30:]
+    images = np.stack([cv2.imread(str(s.path), cv2.IMREAD_GRAYSCALE) for s in samples])
+    names = sorted({s.path.parent.name for s in samples})
+    labels = np.array([names.index(s.path.parent.name) for s in samples])
+    subjects = np.array([s.subject for s in samples])
+    config = FersnetConfig(width=8, epochs=2, batch_size=16, synthetic_epochs=1)
+    trainer = FoldTrainer(config, len(names))
+    trainer.fit(images, labels, subjects)
+    assert len(trainer.log) == 2 and all(np.isfinite(v) for row in trainer.log
+                                         for k, v in row.items() if k != "epoch")
+    counts = np.bincount(labels, minlength=len(names))
+    trainer.balance_and_finetune(images, labels)
+    assert trainer.synthetic_count == int((counts.max() - counts).sum())
+    assert trainer.predict(images).shape == labels.shape
