@@ -20,6 +20,11 @@ def run_models(args: argparse.Namespace) -> int:
         print(json.dumps({card.name: card.raw for card in cards}, indent=2))
         return 0
     for card in cards:
+        if card.kind != "analysis":
+            labels = ", ".join(card.head("face").labels)
+            print(f"{card.name}  {card.kind}  {card.input.size}px {card.input.colour}  "
+                  f"expressions: {labels}  ({card.raw.get('architecture', '')})")
+            continue
         trained = [name for name, head in card.heads.items() if head.trained]
         inference = card.inference
         options = (["flip TTA"] if inference.get("test_time_augmentation") else []) + \

@@ -101,6 +101,11 @@ class ModelCard:
         return self.heads.get(name) or HeadSpec(name)
 
     @property
+    def kind(self) -> str:
+        """``analysis`` (face in, answers out: FaceModel) or ``synthesis`` (FaceSynthesizer)."""
+        return str(self.raw.get("kind", "analysis"))
+
+    @property
     def backbone(self) -> str | None:
         return self.raw.get("backbone")
 

@@ -21,6 +21,9 @@ class FaceModel:
     """
 
     def __init__(self, card: ModelCard, threads: int = 0) -> None:
+        if card.kind != "analysis":
+            raise ModelError(f"{card.path}: a {card.kind} model, not one that analyses faces "
+                             "(use it with FaceSynthesizer / facemtl synthesize)")
         card.verify()
         self.card = card
         try:

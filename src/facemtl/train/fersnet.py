@@ -18,6 +18,7 @@ until synthetic balancing, when it is fine-tuned on real and synthetic faces tog
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -110,6 +111,11 @@ class FoldTrainer:
         opt_d = torch.optim.Adam(self.disc.parameters(), config.lr, betas=config.betas) \
             if self.disc else None
         syn_params = synthesis_parameters(net) if net.synthesises else []
+        # cosine decay to zero over the run: the last epoch's weights are the ones evaluated
+        steps = config.epochs * -(-len(images) // config.batch_size)
+        schedules = [torch.optim.lr_scheduler.LambdaLR(
+            o, lambda step: 0.5 * (1 + math.cos(math.pi * min(1.0, step / max(1, steps)))))
+            for o in (opt, opt_d) if o is not None]
         w = config.weights
         for epoch in range(config.epochs):
             net.train()
@@ -117,8 +123,6 @@ class FoldTrainer:
             order = rng.permutation(len(images))
             for start in range(0, len(order), config.batch_size):
                 index = order[start:start + config.batch_size]
-                if len(index) < 2:
-                    continue
                 x = augment(pixels[index], generator)
                 y = y_all[index]
                 if not net.synthesises:
@@ -127,6 +131,8 @@ class FoldTrainer:
                     opt.zero_grad(set_to_none=True)
                     loss.backward()
                     opt.step()
+                    for schedule in schedules:
+                        schedule.step()
                     _add(totals, recognition=float(loss.detach()))
                     continue
                 shift = rng.integers(1, self.num_classes, len(index))
@@ -156,9 +162,12 @@ class FoldTrainer:
                 opt_d.zero_grad(set_to_none=True)
                 d_loss.backward()
                 opt_d.step()
-                _add(totals, recognition=float(recognition), adversarial=float(adversarial),
-                     expression=float(expression), cycle=float(cycle), pair=float(pair),
-                     discriminator=float(d_loss))
+                for schedule in schedules:
+                    schedule.step()
+                _add(totals, **{k: float(v.detach()) for k, v in (
+                    ("recognition", recognition), ("adversarial", adversarial),
+                    ("expression", expression), ("cycle", cycle), ("pair", pair),
+                    ("discriminator", d_loss))})
             self.log.append({"epoch": epoch + 1, "seconds": round(time.time() - started, 1),
                              **{k: round(v[0] / max(v[1], 1), 4) for k, v in totals.items()}})
     def balance_and_finetune(self, images: np.ndarray, labels: np.ndarray) -> None:
