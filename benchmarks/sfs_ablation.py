@@ -11,6 +11,8 @@ accuracy over all test images of the folds and the ten fold accuracies (mean and
     python benchmarks/sfs_ablation.py --all        # all four (FERSNet and FERSNet + synthetic
                                                    # come from one training per fold)
     python benchmarks/sfs_ablation.py --summary
+On a lent GPU (benchmarks/sfs_gpu.sh): --save-npz ckplus48.npz here, then --all --data
+ckplus48.npz --device cuda there.
 Folds: src/facemtl/data/splits/ckplus_folds.txt (subject -> fold, seed 20261123).
 """
 
@@ -41,7 +43,11 @@ CLASSES = ("anger", "contempt", "disgust", "fear", "happiness", "sadness", "surp
 
 
 def load_ckplus(root: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """All CK+48 faces as uint8 (N, 48, 48) grey, class indices and subjects."""
+    """All CK+48 faces as uint8 (N, 48, 48) grey, class indices and subjects; ``root`` is the
+    CK+48 folder or an .npz written by ``--save-npz`` (to carry to a lent GPU machine)."""
+    if root.suffix == ".npz":
+        with np.load(root) as data:
+            return data["images"], data["labels"], data["subjects"]
     samples = read_ckplus(root)
     from facemtl.labels import EMOTIONS
 
@@ -66,7 +72,7 @@ def done_folds(variant: str) -> set[int]:
             if row["variant"] == variant}
 
 
-def run_variant(config_path: Path, data: Path, folds: list[int]) -> None:
+def run_variant(config_path: Path, data: Path, folds: list[int], device: str = "cpu") -> None:
     variant = config_path.stem
     config = read_config(config_path)
     images, labels, subjects = load_ckplus(data)
@@ -80,7 +86,7 @@ def run_variant(config_path: Path, data: Path, folds: list[int]) -> None:
             continue
         started = time.time()
         train, test = fold != k, fold == k
-        trainer = FoldTrainer(config, len(CLASSES))
+        trainer = FoldTrainer(config, len(CLASSES), device=device)
         trainer.fit(images[train], labels[train], subjects[train])
         for name in names:
             if name == variant and config.synthetic:
@@ -127,10 +133,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--folds", default="0-9", help="e.g. 0-9 or 3,4")
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared/data/ckplus48")
     parser.add_argument("--threads", type=int, default=0)
+    parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu",
+                        help="cpu or cuda (default: cuda when there is one)")
     parser.add_argument("--summary", action="store_true", help="only pool the fold results")
+    parser.add_argument("--save-npz", type=Path, metavar="FILE.npz",
+                        help="write CK+48 as compact arrays (about 1 MB) and stop")
     args = parser.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
+    if args.save_npz:
+        images, labels, subjects = load_ckplus(args.data)
+        np.savez_compressed(args.save_npz, images=images, labels=labels, subjects=subjects)
+        return 0
     low, _, high = args.folds.partition("-")
     folds = list(range(int(low), int(high) + 1)) if high else \
         [int(f) for f in args.folds.split(",")]
@@ -140,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.all else \
         ([args.config] if args.config else [])
     for config in configs:
-        run_variant(config, args.data, folds)
+        run_variant(config, args.data, folds, args.device)
     print(json.dumps(summarise()["variants"], indent=1))
     return 0
 

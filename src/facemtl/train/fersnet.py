@@ -56,14 +56,15 @@ class FersnetConfig:
 def augment(pixels: torch.Tensor, generator: torch.Generator, shift: int = 3) -> torch.Tensor:
     """Random horizontal flips and shifts of up to ``shift`` pixels (edge-padded)."""
     n, _, size, _ = pixels.shape
-    flip = torch.rand(n, generator=generator) < 0.5
+    device = pixels.device  # random draws stay on the CPU generator, then move
+    flip = (torch.rand(n, generator=generator) < 0.5).to(device)
     pixels = torch.where(flip.view(-1, 1, 1, 1), pixels.flip(3), pixels)
     padded = F.pad(pixels, (shift,) * 4, mode="replicate")
-    dx, dy = torch.randint(0, 2 * shift + 1, (2, n), generator=generator)
-    rows = (dy.view(-1, 1) + torch.arange(size)).view(n, 1, size, 1).expand(n, 1, size,
-                                                                            size + 2 * shift)
+    dx, dy = torch.randint(0, 2 * shift + 1, (2, n), generator=generator).to(device)
+    steps = torch.arange(size, device=device)
+    rows = (dy.view(-1, 1) + steps).view(n, 1, size, 1).expand(n, 1, size, size + 2 * shift)
     taken = padded.gather(2, rows)
-    cols = (dx.view(-1, 1) + torch.arange(size)).view(n, 1, 1, size).expand(n, 1, size, size)
+    cols = (dx.view(-1, 1) + steps).view(n, 1, 1, size).expand(n, 1, size, size)
     return taken.gather(3, cols)
 
 
@@ -195,17 +196,19 @@ class FoldTrainer:
         net.eval()
         with torch.no_grad():
             made = torch.cat([net.synthesize(pixels[torch.tensor(sources[i:i + 256])],
-                                             torch.tensor(targets[i:i + 256]))
+                                             torch.tensor(targets[i:i + 256],
+                                                          device=self.device))
                               for i in range(0, len(targets), 256)]).round().clamp(0, 255)
         all_pixels = torch.cat([pixels, made])
-        all_labels = torch.cat([torch.from_numpy(labels).long(), torch.tensor(targets)])
+        all_labels = torch.cat([torch.from_numpy(labels).long(),
+                                torch.tensor(targets)]).to(self.device)
         opt = torch.optim.Adam(net.parameters(), config.synthetic_lr, betas=config.betas)
         for epoch in range(config.synthetic_epochs):
             net.train()
             order = rng.permutation(len(all_labels))
             total = [0.0, 0]
             for start in range(0, len(order), config.batch_size):
-                index = torch.from_numpy(order[start:start + config.batch_size])
+                index = torch.from_numpy(order[start:start + config.batch_size]).to(self.device)
                 if len(index) < 2:
                     continue
                 loss = F.cross_entropy(net.classify(augment(all_pixels[index], generator)),
