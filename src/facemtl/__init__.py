@@ -5,7 +5,8 @@ extra and is imported lazily so that ``import facemtl`` never pulls in torch.
 
 The public API, as the README uses it: ``FaceAnalyzer`` (images -> ``ImageResult``, a
 sequence of ``Face``), ``VideoAnalyzer`` (videos -> ``VideoResult``), ``FaceModel`` (one
-exported model on face crops) and ``evaluate`` (a model's metrics on a data set).
+exported model on face crops), ``evaluate`` (a model's metrics on a data set) and
+``FaceSynthesizer`` (faces shown in other expressions, paper 2).
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from facemtl.results.face import Face
 from facemtl.results.image import ImageResult
 from facemtl.results.video import VideoResult
 from facemtl.runtime.model import FaceModel
+from facemtl.synthesis import FaceSynthesizer
 from facemtl.video.pipeline import VideoAnalyzer
 
-__all__ = ["Face", "FaceAnalyzer", "FaceModel", "ImageResult", "VideoAnalyzer", "VideoResult",
-           "__version__", "evaluate"]
+__all__ = ["Face", "FaceAnalyzer", "FaceModel", "FaceSynthesizer", "ImageResult",
+           "VideoAnalyzer", "VideoResult", "__version__", "evaluate"]

@@ -216,7 +216,7 @@ class FoldTrainer:
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
                 opt.step()
-                total = [total[0] + float(loss), total[1] + 1]
+                total = [total[0] + float(loss.detach()), total[1] + 1]
             self.log.append({"synthetic_epoch": epoch + 1,
                              "recognition": round(total[0] / max(total[1], 1), 4)})
 
