@@ -81,3 +81,20 @@ def test_synthesize_command_and_bad_input(synthesis_card, media, tmp_path):
         timeout=300)
     assert wrong.returncode == 2 and wrong.stderr.count("\n") == 1 and "joy" in wrong.stderr
     assert wrong.stdout == ""
+
+
+def test_bundled_synthesis_model_from_the_command_line(media, tmp_path):
+    """The issue's command: the bundled FERSNet synthesis model on a real photo."""
+    import cv2
+
+    out = tmp_path / "grid.png"
+    result = subprocess.run(
+        [sys.executable, "-m", "facemtl", "synthesize", str(media / "single_face.jpg"),
+         "--to", "happiness,surprise,anger", "-o", str(out)], capture_output=True, text=True,
+        timeout=300)
+    assert result.returncode == 0, result.stderr
+    grid = cv2.imread(str(out), cv2.IMREAD_GRAYSCALE)
+    assert grid.shape == (96, 4 * 96 + 3 * 4)
+    tiles = [grid[:, i * 100:i * 100 + 96] for i in range(4)]
+    assert all(t.std() > 5 for t in tiles)  # faces, not blank tiles
+    assert not np.array_equal(tiles[1], tiles[2])  # different targets, different faces

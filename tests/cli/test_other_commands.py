@@ -37,8 +37,10 @@ def test_models_lists_the_bundled_models():
     result = run_cli("models")
     assert result.returncode == 0
     names = [line.split()[0] for line in result.stdout.splitlines() if not line.startswith(" ")]
-    assert names == ["accurate", "fast"] and result.stdout.count("ferplus/test") == 2
+    assert names == ["accurate", "fast", "fersnet_ckplus"]
+    assert result.stdout.count("ferplus/test") == 2
     assert "flip TTA" in result.stdout and "int8" in result.stdout
+    assert "fersnet_ckplus  synthesis  48px grey" in result.stdout
 
 
 def test_train_rejects_malformed_data_argument():
