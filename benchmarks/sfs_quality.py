@@ -27,6 +27,7 @@ from facemtl.data.ferplus import read_ferplus
 from facemtl.io.atomic import atomic_path
 from facemtl.runtime.model import FaceModel
 from facemtl.synthesis import FaceSynthesizer, SynthesisResult
+from facemtl.writers.annotate import write_image
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -54,17 +55,17 @@ def main(argv: list[str] | None = None) -> int:
         rgb = [np.repeat(g[:, :, None], 3, axis=2) for g in grey]
         return judge.predict(rgb)
 
+    def unit(vectors: np.ndarray) -> np.ndarray:
+        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
     source = judged(crops)
-    source_embedding = source["embedding"] / np.linalg.norm(source["embedding"], axis=1,
-                                                            keepdims=True)
+    source_embedding = unit(source["embedding"])
     per_class, similarity = {}, []
     for name in labels:
         outputs = judged([m[name] for m in made])
         chosen = outputs["expression"][:, columns].argmax(axis=1)
         per_class[name] = float(np.mean(np.array(labels)[chosen] == name))
-        embedding = outputs["embedding"] / np.linalg.norm(outputs["embedding"], axis=1,
-                                                          keepdims=True)
-        similarity.append(np.sum(embedding * source_embedding, axis=1))
+        similarity.append(np.sum(unit(outputs["embedding"]) * source_embedding, axis=1))
     similarity = np.mean(similarity, axis=0)
     rng = np.random.default_rng(1)
     a, b = rng.integers(0, len(crops), (2, 2000))
@@ -87,9 +88,7 @@ def main(argv: list[str] | None = None) -> int:
         partial.write_text(json.dumps(result, indent=1) + "\n")
     grid = FaceSynthesizer.grid([SynthesisResult(None, crops[i], made[i]) for i in range(8)],
                                 scale=2)
-    ok, encoded = cv2.imencode(".png", grid)
-    with atomic_path(ROOT / "docs/img/sfs-grid-ferplus.png") as partial:
-        partial.write_bytes(encoded.tobytes())
+    write_image(grid, ROOT / "docs/img/sfs-grid-ferplus.png", ".png")
     print(json.dumps(result, indent=1))
     return 0
 

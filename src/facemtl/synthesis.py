@@ -45,9 +45,8 @@ class FaceSynthesizer:
     def __init__(self, model: str | Path = DEFAULT_SYNTHESIS_MODEL,
                  detector: Detector | None = None, threads: int = 0) -> None:
         card = ModelCard.load(resolve_model(model))
-        if card.raw.get("kind") != "synthesis":
-            raise ModelError(f"{card.path}: not a synthesis model (card kind "
-                             f"{card.raw.get('kind', 'analysis')!r})")
+        if card.kind != "synthesis":
+            raise ModelError(f"{card.path}: not a synthesis model (card kind {card.kind!r})")
         card.verify()
         self.card = card
         self.labels = list(card.head("face").labels)

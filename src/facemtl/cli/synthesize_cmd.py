@@ -30,11 +30,9 @@ def add_synthesize_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def run_synthesize(args: argparse.Namespace) -> int:
-    import cv2
-
     from facemtl.cli.guard import guarded
-    from facemtl.io.atomic import atomic_path
     from facemtl.synthesis import FaceSynthesizer
+    from facemtl.writers.annotate import write_image
 
     synthesizer = FaceSynthesizer(args.model, threads=args.threads)
     targets = synthesizer.check_targets([t.strip() for t in args.to.split(",") if t.strip()])
@@ -47,12 +45,8 @@ def run_synthesize(args: argparse.Namespace) -> int:
             raise FacemtlError(f"{path}: no face found")
         target = out.with_name(f"{out.stem}_{path.stem}{out.suffix or '.png'}") if several \
             else out
-        ok, encoded = cv2.imencode(target.suffix or ".png",
-                                   synthesizer.grid(results, scale=args.scale))
-        if not ok:
-            raise FacemtlError(f"{target}: cannot encode a picture with this suffix")
-        with atomic_path(target) as partial:
-            partial.write_bytes(encoded.tobytes())
+        write_image(synthesizer.grid(results, scale=args.scale), target,
+                    target.suffix or ".png")
         print(f"{path}: {len(results)} face(s) -> {target}", file=sys.stderr)
         return target
 

@@ -62,10 +62,14 @@ class VideoResult:
             return reader.frame_count
         return int(reader.frame_count * min(1.0, reader.fps / reader.native_fps)) + 1
 
-    def _finish(self) -> list[FrameResult]:
+    def _drain(self) -> None:
+        """Read the stream to its end if nobody has iterated it yet."""
         if not self._started:
             for _ in self:
                 pass
+
+    def _finish(self) -> list[FrameResult]:
+        self._drain()
         if not self.keep_frames:
             raise RuntimeError(f"{self.path}: frames were not kept (keep_frames=False)")
         return self.frames
@@ -115,8 +119,6 @@ class VideoResult:
         matplotlib and a summary made with ``keep_series=True``, the default here)."""
         from facemtl.writers.plot import write_timeline_plot
 
-        if not self._started:
-            for _ in self:
-                pass
+        self._drain()
         return write_timeline_plot(self.summary, path, title=Path(self.path).name
                                    if title is None else title)

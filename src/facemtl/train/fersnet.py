@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -227,9 +227,6 @@ class FoldTrainer:
         logits = torch.cat([self.net.classify(pixels[i:i + 256])
                             for i in range(0, len(pixels), 256)])
         return logits.argmax(1).cpu().numpy()
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self.config)
 
 
 def _add(totals: dict[str, list[float]], **values: float) -> None:

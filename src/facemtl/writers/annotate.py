@@ -9,6 +9,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from facemtl.errors import FacemtlError
 from facemtl.io.atomic import atomic_path
 from facemtl.results.face import Face
 
@@ -56,17 +57,24 @@ def annotate_image(rgb: np.ndarray, faces: Sequence[Face],
     return canvas
 
 
-def save_annotated(rgb: np.ndarray, faces: Sequence[Face], target: str | Path) -> Path:
-    """Draw ``faces`` on ``rgb`` and write it to ``target`` (format from the suffix;
-    JPEG when it has none we know), atomically."""
+def write_image(pixels: np.ndarray, target: str | Path, encoding: str) -> Path:
+    """Encode a BGR or grey uint8 picture as ``encoding`` (".png", ".jpg" ...) and write it
+    to ``target`` atomically: the file appears whole or not at all."""
     target = Path(target)
-    suffix = target.suffix.lower() if target.suffix.lower() in _ENCODABLE else ".jpg"
-    ok, encoded = cv2.imencode(suffix, annotate_image(rgb, faces))
+    ok, encoded = cv2.imencode(encoding, pixels)
     if not ok:
-        raise OSError(f"{target}: could not encode annotated image")
+        raise FacemtlError(f"{target}: cannot encode a picture as {encoding}")
     with atomic_path(target) as partial:
         partial.write_bytes(encoded.tobytes())
     return target
+
+
+def save_annotated(rgb: np.ndarray, faces: Sequence[Face], target: str | Path) -> Path:
+    """Draw ``faces`` on ``rgb`` and write it to ``target`` (format from the suffix;
+    JPEG when it has none we know), atomically."""
+    suffix = Path(target).suffix.lower()
+    return write_image(annotate_image(rgb, faces), target,
+                       suffix if suffix in _ENCODABLE else ".jpg")
 
 
 _ENCODABLE = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
