@@ -1,4 +1,5 @@
-"""Entry point: ``facemtl analyze | evaluate | models | synthesize | train | export | video``.
+"""Entry point: ``facemtl analyze | evaluate | models | serve | synthesize | train | export |
+video``.
 
 Modes mirror the Python API (``FaceAnalyzer.analyze``, ``evaluate``, ``train``,
 ``export_checkpoint``). Errors the user can fix print as one line, never a traceback.
@@ -18,6 +19,7 @@ def build_parser() -> argparse.ArgumentParser:
     from facemtl.cli.analyze_cmd import add_analyze_parser
     from facemtl.cli.evaluate_cmd import add_evaluate_parser
     from facemtl.cli.models_cmd import add_models_parser
+    from facemtl.cli.serve_cmd import add_serve_parser
     from facemtl.cli.synthesize_cmd import add_synthesize_parser
     from facemtl.cli.train_cmd import add_train_parser
     from facemtl.cli.video_cmd import add_video_parser
@@ -30,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_analyze_parser(commands)
     add_evaluate_parser(commands)
     add_models_parser(commands)
+    add_serve_parser(commands)
     add_synthesize_parser(commands)
     add_train_parser(commands)
     add_video_parser(commands)

@@ -6,6 +6,7 @@ RGBA, CMYK, palette, EXIF orientation, truncated files) are all settled here, on
 
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
 
@@ -42,17 +43,34 @@ def _read_path(path: Path) -> np.ndarray:
         raise InputError(f"{path}: is a directory, not an image")
     if path.stat().st_size == 0:
         raise InputError(f"{path}: empty file (0 bytes)")
+    return _decode(path, str(path), MAX_PIXELS)
+
+
+def decode_image(data: bytes, name: str, max_pixels: int = MAX_PIXELS) -> np.ndarray:
+    """Decode an image held in memory (an upload) to RGB ``uint8``, exactly as a file of the
+    same bytes would be read. Images over ``max_pixels`` are refused before their pixels
+    are decoded; every failure is an ``InputError`` naming ``name``."""
+    if not data:
+        raise InputError(f"{name}: empty file (0 bytes)")
+    return _decode(io.BytesIO(data), name, max_pixels)
+
+
+def _decode(source: Path | io.BytesIO, name: str, max_pixels: int) -> np.ndarray:
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
     try:
-        with Image.open(path) as image:
+        with Image.open(source) as image:
+            width, height = image.size  # read from the header: nothing decoded yet
+            if width * height > max_pixels:
+                raise InputError(f"{name}: image too large ({width}x{height} pixels, over "
+                                 f"{max_pixels:,})")
             image.load()  # forces decoding now, so truncation is detected here
-            return _pil_to_rgb(image, name=str(path))
+            return _pil_to_rgb(image, name=name)
     except UnidentifiedImageError:
-        raise InputError(f"{path}: not a readable image") from None
+        raise InputError(f"{name}: not a readable image") from None
     except Image.DecompressionBombError:
-        raise InputError(f"{path}: image too large (over {MAX_PIXELS:,} pixels)") from None
+        raise InputError(f"{name}: image too large (over {MAX_PIXELS:,} pixels)") from None
     except OSError as error:
-        raise InputError(f"{path}: damaged or truncated image ({error})") from None
+        raise InputError(f"{name}: damaged or truncated image ({error})") from None
 
 
 def _pil_to_rgb(image: Image.Image, *, name: str) -> np.ndarray:

@@ -18,9 +18,12 @@ until synthetic balancing, when it is fine-tuned on real and synthetic faces tog
 
 from __future__ import annotations
 
+import logging
 import math
+import os
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -28,6 +31,8 @@ import torch
 from torch.nn import functional as F
 
 from facemtl.models.fersnet import FERSNet, PatchDiscriminator
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -50,6 +55,9 @@ class FersnetConfig:
     label_smoothing: float = 0.1
     synthetic_epochs: int = 5
     synthetic_lr: float = 5e-5
+    #: balance each class up to min(largest class, cap) faces; 0 = up to the largest class.
+    #: A cap keeps the synthetic set affordable where classes differ 50-fold (FER+).
+    synthetic_cap: int = 0
     seed: int = 0
 
 
@@ -102,7 +110,11 @@ class FoldTrainer:
             if self.net.synthesises else None
         self.log: list[dict[str, Any]] = []
 
-    def fit(self, images: np.ndarray, labels: np.ndarray, subjects: np.ndarray) -> None:
+    def fit(self, images: np.ndarray, labels: np.ndarray, subjects: np.ndarray | None = None,
+            checkpoint: Path | None = None) -> None:
+        """Train for ``config.epochs``. ``subjects`` (None where the data has none, as in
+        FER+) enables the same-subject pair loss. With ``checkpoint``, the whole state is saved
+        after every epoch and a restart with the same arguments resumes after the last one."""
         config, net, device = self.config, self.net, self.device
         rng = np.random.default_rng(config.seed)
         generator = torch.Generator().manual_seed(config.seed)
@@ -118,7 +130,20 @@ class FoldTrainer:
             o, lambda step: 0.5 * (1 + math.cos(math.pi * min(1.0, step / max(1, steps)))))
             for o in (opt, opt_d) if o is not None]
         w = config.weights
-        for epoch in range(config.epochs):
+        first = 0
+        if checkpoint is not None and checkpoint.is_file():
+            state = torch.load(checkpoint, map_location=device, weights_only=False)
+            net.load_state_dict(state["net"])
+            opt.load_state_dict(state["opt"])
+            if opt_d is not None:
+                self.disc.load_state_dict(state["disc"])
+                opt_d.load_state_dict(state["opt_d"])
+            for schedule, saved in zip(schedules, state["schedules"], strict=True):
+                schedule.load_state_dict(saved)
+            rng.bit_generator.state = state["rng"]
+            generator.set_state(state["generator"])
+            self.log, first = state["log"], state["epoch"]
+        for epoch in range(first, config.epochs):
             net.train()
             started, totals = time.time(), {}
             order = rng.permutation(len(images))
@@ -145,7 +170,8 @@ class FoldTrainer:
                                               label_smoothing=config.label_smoothing)
                 adversarial = ((self.disc(fake) - 1) ** 2).mean()
                 cycle = (net.synthesize(fake, y) - x).abs().mean() / 255
-                pairs = pair_targets(labels, subjects, index, t_np, rng)
+                pairs = pair_targets(labels, subjects, index, t_np, rng) \
+                    if subjects is not None else np.full(len(index), -1)
                 pair = torch.zeros((), device=device)
                 has = pairs >= 0
                 if has.any():
@@ -171,37 +197,62 @@ class FoldTrainer:
                     ("discriminator", d_loss))})
             self.log.append({"epoch": epoch + 1, "seconds": round(time.time() - started, 1),
                              **{k: round(v[0] / max(v[1], 1), 4) for k, v in totals.items()}})
-    def balance_and_finetune(self, images: np.ndarray, labels: np.ndarray) -> None:
+            log.info("epoch %d/%d: %s", epoch + 1, config.epochs, self.log[-1])
+            if checkpoint is not None:
+                state = {"net": net.state_dict(), "opt": opt.state_dict(),
+                         "schedules": [s.state_dict() for s in schedules],
+                         "rng": rng.bit_generator.state, "generator": generator.get_state(),
+                         "log": self.log, "epoch": epoch + 1}
+                if opt_d is not None:
+                    state |= {"disc": self.disc.state_dict(), "opt_d": opt_d.state_dict()}
+                partial = checkpoint.with_suffix(".partial")
+                torch.save(state, partial)
+                os.replace(partial, checkpoint)
+
+    def balance_and_finetune(self, images: np.ndarray, labels: np.ndarray,
+                             extra: str = "synthetic") -> None:
         """Synthetic balancing (after ``fit``): synthesise faces of the under-represented
         classes (from training faces of other classes) until every class has as many as the
-        largest, then fine-tune the recogniser (classification loss only) on real +
-        synthetic faces."""
+        largest (or ``synthetic_cap``), then fine-tune the recogniser (classification loss
+        only) on real + synthetic faces.
+
+        ``extra`` names what fills the classes, so that synthesis can be compared with the
+        obvious alternatives under the same fine-tuning: ``synthetic`` (the paper),
+        ``oversample`` (copies of the class's own real faces) or ``none`` (real faces only).
+        """
         config, net = self.config, self.net
-        if not net.synthesises:
+        if extra not in ("synthetic", "oversample", "none"):
+            raise ValueError(f"extra must be synthetic, oversample or none, not {extra!r}")
+        if extra == "synthetic" and not net.synthesises:
             raise ValueError("synthetic balancing needs a synthesis branch (sharing hard/convflu)")
         rng = np.random.default_rng(config.seed + 1)
         generator = torch.Generator().manual_seed(config.seed + 1)
         pixels = torch.from_numpy(images).float().unsqueeze(1).to(self.device)
         counts = np.bincount(labels, minlength=self.num_classes)
+        goal = min(counts.max(), config.synthetic_cap) if config.synthetic_cap else counts.max()
         sources, targets = [], []
         for cls, count in enumerate(counts):
-            need = int(counts.max() - count)
-            others = np.flatnonzero(labels != cls)
-            if need and len(others):
-                sources.extend(rng.choice(others, need, replace=need > len(others)))
+            need = max(0, int(goal - count)) if extra != "none" else 0
+            pool = np.flatnonzero(labels != cls) if extra == "synthetic" else \
+                np.flatnonzero(labels == cls)
+            if need and len(pool):
+                sources.extend(rng.choice(pool, need, replace=need > len(pool)))
                 targets.extend([cls] * need)
-        self.synthetic_count = len(targets)
-        if not targets:
-            return
-        net.eval()
-        with torch.no_grad():
-            made = torch.cat([net.synthesize(pixels[torch.tensor(sources[i:i + 256])],
-                                             torch.tensor(targets[i:i + 256],
-                                                          device=self.device))
-                              for i in range(0, len(targets), 256)]).round().clamp(0, 255)
+        self.synthetic_count = len(targets) if extra == "synthetic" else 0
+        if extra == "synthetic" and targets:
+            net.eval()
+            with torch.no_grad():
+                made = torch.cat([
+                    net.synthesize(pixels[torch.tensor(sources[i:i + 256])],
+                                   torch.tensor(targets[i:i + 256], device=self.device))
+                    for i in range(0, len(targets), 256)]).round().clamp(0, 255)
+        elif targets:
+            made = pixels[torch.tensor(sources, device=self.device)]
+        else:
+            made = pixels[:0]
         all_pixels = torch.cat([pixels, made])
         all_labels = torch.cat([torch.from_numpy(labels).long(),
-                                torch.tensor(targets)]).to(self.device)
+                                torch.tensor(targets, dtype=torch.long)]).to(self.device)
         opt = torch.optim.Adam(net.parameters(), config.synthetic_lr, betas=config.betas)
         for epoch in range(config.synthetic_epochs):
             net.train()
