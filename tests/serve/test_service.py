@@ -136,18 +136,39 @@ def test_full_queue_answers_503_and_health_answers_while_busy(server: Server,
     assert post(server, ("a.jpg", image, "image/jpeg")).status_code == 200
 
 
-def test_api_key(tmp_path: Path, media: Path) -> None:
-    keyed = Server(tmp_path, env={"FACEMTL_API_KEY": "s3cret"})
+def test_api_key_and_request_timeout(tmp_path: Path, media: Path) -> None:
+    """A key from the environment guards the routes (not /health); a request slower than
+    --timeout gets 504 and the server goes on."""
+    keyed = Server(tmp_path, "--timeout", "0.01", env={"FACEMTL_API_KEY": "s3cret"})
     try:
-        image = ("a.jpg", (media / "single_face.jpg").read_bytes(), "image/jpeg")
+        image = ("a.jpg", (media / "multi_face.jpg").read_bytes(), "image/jpeg")
         assert post(keyed, image).status_code == 401
         assert requests.get(f"{keyed.url}/models", timeout=5).status_code == 401
-        answer = requests.post(f"{keyed.url}/analyze", files=[("file", image)], timeout=60,
-                               headers={"X-API-Key": "s3cret"})
-        assert answer.status_code == 200
-        assert requests.get(f"{keyed.url}/health", timeout=5).ok  # health stays open
+        wrong = requests.post(f"{keyed.url}/analyze", files=[("file", image)], timeout=60,
+                              headers={"X-API-Key": "guess"})
+        assert wrong.status_code == 401 and "API key" in wrong.json()["error"]
+        assert requests.get(f"{keyed.url}/models", timeout=5,
+                            headers={"Authorization": "Bearer s3cret"}).ok
+        slow = requests.post(f"{keyed.url}/analyze", files=[("file", image)], timeout=60,
+                             headers={"X-API-Key": "s3cret"})
+        assert slow.status_code == 504 and "0.01 s" in slow.json()["error"]
+        assert keyed.alive()
     finally:
         keyed.stop()
+
+
+def test_chunked_upload_over_the_limit_is_refused(server: Server) -> None:
+    """Without a Content-Length the body is counted as it arrives."""
+    def body():  # noqa: ANN202 - a generator makes requests send chunks
+        yield b"--x\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.jpg\"\r\n\r\n"
+        for _ in range(48):
+            yield b"\xff" * 65536
+        yield b"\r\n--x--\r\n"
+
+    answer = requests.post(f"{server.url}/analyze", data=body(), timeout=30,
+                           headers={"content-type": "multipart/form-data; boundary=x"})
+    assert answer.status_code == 413
+    assert server.alive()
 
 
 def test_docs_and_page_are_served_from_the_package(server: Server) -> None:
@@ -157,3 +178,12 @@ def test_docs_and_page_are_served_from_the_package(server: Server) -> None:
     assert page.ok and "/static/app.js" in page.text and "http" not in page.text.split(
         "<body>")[0].replace("http-equiv", "")
     assert requests.get(f"{server.url}/openapi.json", timeout=5).json()["paths"]["/analyze"]
+
+
+def test_settings_refuse_impossible_values() -> None:
+    from facemtl.errors import FacemtlError
+    from facemtl.serve import ServeSettings
+
+    for bad in ({"threads": 0}, {"max_upload_mb": -1}, {"queue": -1}, {"timeout_s": 0}):
+        with pytest.raises(FacemtlError):
+            ServeSettings(**bad)

@@ -61,9 +61,12 @@ def run_serve(args: argparse.Namespace) -> int:
                              max_pixels=args.max_pixels, threads=args.threads,
                              queue=args.queue, timeout_s=args.timeout,
                              api_key=args.api_key or os.environ.get(API_KEY_VARIABLE))
-    from facemtl.runtime import resolve_model
+    from facemtl.runtime import ModelCard, resolve_model
 
-    resolve_model(settings.model)  # an unknown model fails here, in one line
+    card = ModelCard.load(resolve_model(settings.model))  # an unknown model fails here
+    if card.kind != "analysis":
+        raise FacemtlError(f"--model {settings.model}: a {card.kind} model cannot analyse "
+                           "faces; choose an analysis model (facemtl models)")
     os.environ[SETTINGS_VARIABLE] = settings.to_environment()
     print(f"facemtl: serving on http://{args.host}:{args.port} (page /, API docs /docs)",
           file=sys.stderr)

@@ -118,7 +118,8 @@ const fixed = (value, digits) => value === null || value === undefined ? "" : va
 function faceRow(index, face) {
   const tr = document.createElement("tr");
   tr.append(cell(String(index)), cell(face.emotion), cell(bars(face.emotion_probs)),
-            cell(`${fixed(face.valence, 2)} / ${fixed(face.arousal, 2)}`),
+            cell(face.valence === null && face.arousal === null ? "(not trained)"
+                 : `${fixed(face.valence, 2)} / ${fixed(face.arousal, 2)}`),
             cell(fixed(face.age, 0)),
             cell(face.gender ? `${face.gender} (${fixed(face.gender_prob, 2)})` : ""),
             cell(face.ethnicity || ""));
