@@ -10,7 +10,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from tqdm import tqdm
 
@@ -31,13 +34,21 @@ def add_analyze_parser(commands: argparse._SubParsersAction) -> None:
                         "facemtl analyze $(python -m facemtl.sample)")
     parser.add_argument("--model", default=DEFAULT_MODEL,
                         help=f"bundled model name or path to a model card (default: {DEFAULT_MODEL})")
+    parser.add_argument("--jsonl", metavar="FILE",
+                        help="write the JSON lines to FILE instead of stdout")
     parser.add_argument("--csv", metavar="FILE", help="also write the rows as CSV")
     parser.add_argument("--parquet", metavar="FILE",
                         help="also write the rows as Parquet (needs pyarrow)")
+    parser.add_argument("--resume", action="store_true",
+                        help="continue an interrupted run with the same outputs: files already "
+                        "written to --jsonl/--csv/--parquet are skipped, the rest added once")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace existing --jsonl/--csv/--parquet files (without it, and "
+                        "without --resume, an existing output is an error)")
     parser.add_argument("--annotate", metavar="DIR|OUT.mp4",
                         help="write annotated copies into DIR; for a video, OUT.mp4 names "
                         "the annotated video (several videos: OUT_<name>.mp4)")
-    parser.add_argument("--fps", type=float, metavar="N",
+    parser.add_argument("--fps", type=positive(float), metavar="N",
                         help="videos: analyse N frames per second (default: every frame)")
     parser.add_argument("--plot", metavar="OUT.png",
                         help="videos: per-track emotion and valence/arousal curves "
@@ -48,63 +59,135 @@ def add_analyze_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--align", action="store_true", default=None,
                         help="5-point aligned crops instead of tight boxes (default: as the "
                         "model's card says; the bundled models use tight boxes)")
-    parser.add_argument("--min-face", type=int, default=20, help="smallest face side (px)")
-    parser.add_argument("--det-size", type=int, default=960, metavar="PX",
+    parser.add_argument("--min-face", type=positive(int), default=20,
+                        help="smallest face side (px)")
+    parser.add_argument("--det-size", type=positive(int, least=32), default=960, metavar="PX",
                         help="longest image side the detector sees (default 960; smaller "
                         "is faster but misses small faces)")
-    parser.add_argument("--threads", type=int, default=0, help="CPU threads (0 = all)")
+    parser.add_argument("--threads", type=positive(int, least=0), default=0,
+                        help="CPU threads (0 = all)")
     parser.add_argument("--no-jsonl", action="store_true", help="print nothing on stdout")
-    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("-q", "--quiet", action="store_true",
+                        help="no progress bar and no end-of-run summary")
     parser.set_defaults(func=run_analyze)
+
+
+def positive(kind: type, least: float = 0) -> Callable[[str], Any]:
+    """An argparse type: a number of ``kind`` above 0 (or at least ``least`` when given),
+    refused in one line otherwise."""
+    def parse(text: str) -> Any:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a {kind.__name__}") from None
+        if (value < least) if least else (value <= 0):
+            raise argparse.ArgumentTypeError(
+                f"must be {'at least ' + str(least) if least else 'positive'}, not {text}")
+        return value
+
+    parse.__name__ = kind.__name__
+    return parse
 
 
 def run_analyze(args: argparse.Namespace) -> int:
     from facemtl.analyzer import FaceAnalyzer
     from facemtl.cli.guard import guarded
     from facemtl.io.atomic import atomic_path
-    from facemtl.io.discover import expand_inputs
+    from facemtl.io.discover import find_inputs
     from facemtl.io.video import is_video
-    from facemtl.writers import CsvWriter, JsonlWriter, ParquetWriter
+    from facemtl.writers import CsvWriter, JsonlFile, JsonlWriter, ParquetWriter, RunJournal
 
-    files = expand_inputs(args.paths)
+    started = time.perf_counter()
+    outputs = [(kind, Path(path)) for kind, path in (
+        (JsonlFile, args.jsonl), (CsvWriter, args.csv), (ParquetWriter, args.parquet)) if path]
+    if (args.resume or args.overwrite) and not outputs:
+        raise FacemtlError("--resume and --overwrite apply to --jsonl, --csv or --parquet "
+                           "files; give one")
+    inputs = find_inputs(args.paths)
+    files = inputs.files
     if not files:
-        raise FacemtlError("no input files found")
-    videos = [f for f in files if is_video(f)]
+        raise FacemtlError("no input files found" + (
+            f" ({len(inputs.skipped)} skipped: {inputs.skipped[0][0]}: {inputs.skipped[0][1]}"
+            f"{', ...' if len(inputs.skipped) > 1 else ''})" if inputs.skipped else ""))
+    videos = {f for f in files if is_video(f)}
     if args.plot and videos:
         from facemtl.writers.plot import require_matplotlib
 
         require_matplotlib()
-    file_writers = []
-    if args.csv:
-        file_writers.append(CsvWriter(args.csv))
-    if args.parquet:
-        file_writers.append(ParquetWriter(args.parquet))
-    writers = ([] if args.no_jsonl else [JsonlWriter()]) + file_writers
+    journal = RunJournal([path for _, path in outputs], args.resume, args.overwrite) \
+        if outputs else None
+    if journal and journal.complete:
+        print(f"facemtl: {outputs[0][1]} is complete: nothing to resume (--overwrite redoes "
+              "it)", file=sys.stderr)
+        return 0
+    row_files = [kind(path, journal.resume_at(path)) for kind, path in outputs]
+    stdout = [] if args.no_jsonl or args.jsonl else [JsonlWriter()]
+    done = journal.done if journal else set()
+    todo = [f for f in files if str(f) not in done]
+    if done:
+        print(f"facemtl: resuming: {len(files) - len(todo)} of {len(files)} files already "
+              "done", file=sys.stderr)
     analyzer = FaceAnalyzer(model=args.model, align=args.align, min_face=args.min_face,
                             threads=args.threads, max_side=args.det_size)
-    context = _Run(args, analyzer, writers, files, frame_columns=bool(videos),
+    context = _Run(args, analyzer, stdout + row_files, files, frame_columns=bool(videos),
                    several_videos=len(videos) > 1)
-    failures = 0
-    bar = tqdm(files, unit="file", disable=args.quiet or len(files) < 2, file=sys.stderr)
+    context.summaries = journal.summaries if journal else []
+    failed: list[Path] = []
+    bar = tqdm(todo, unit="file", disable=args.quiet or len(todo) < 2, file=sys.stderr)
+    finished = False
     try:
         for path in bar:
-            ok, _ = guarded(path, lambda p=path: context.video(p) if p in videos
-                            else context.image(p))
-            failures += not ok
-    except BaseException:
-        for writer in file_writers:
-            writer.abort()
-        raise
-    for writer in writers:
+            ok, summary = guarded(path, lambda p=path: context.video(p) if p in videos
+                                  else context.image(p))
+            if journal and ok:
+                journal.commit(str(path), row_files, summary)
+            elif journal:
+                journal.rollback(row_files)
+            if not ok:
+                failed.append(path)
+            bar.set_postfix(faces=context.faces, frames=context.frames, errors=len(failed),
+                            refresh=False)
+        finished = True
+    finally:
+        if not finished:
+            for writer in row_files:
+                writer.suspend()  # kept, with the journal, for --resume
+            if journal:
+                journal.close(finished=False)
+                print(f"facemtl: stopped; rerun with --resume to continue after the "
+                      f"{len(journal.entries)} files done", file=sys.stderr)
+    for writer in stdout + row_files:
         writer.close()
+    if journal:
+        journal.close(finished=True)
     if args.summary and videos:
         with atomic_path(args.summary) as partial:
             partial.write_text(json.dumps(context.summaries, indent=1) + "\n")
-    failures += context.damaged
-    if failures:
-        print(f"facemtl: {failures} of {len(files)} file(s) failed or were damaged",
-              file=sys.stderr)
-    return 1 if failures else 0
+    problems = len(failed) + context.damaged
+    if not args.quiet or problems or inputs.skipped:
+        report_run(context, files, todo, failed, inputs.skipped, videos,
+                   time.perf_counter() - started)
+    return 1 if problems else 0
+
+
+def report_run(context: _Run, files: list[Path], todo: list[Path], failed: list[Path],
+               skipped: list[tuple[Path, str]], videos: set[Path], seconds: float) -> None:
+    """The end of a run on stderr: each skipped folder entry with its reason, then one line:
+    files (images, videos, frames), faces, errors, skipped, time."""
+    for path, reason in skipped[:20]:
+        print(f"facemtl: skipped {path}: {reason}", file=sys.stderr)
+    if len(skipped) > 20:
+        print(f"facemtl: ... and {len(skipped) - 20} more skipped", file=sys.stderr)
+    done_before = len(files) - len(todo)
+    analysed_videos = sum(p in videos for p in todo)
+    parts = [f"{len(todo)} files ({len(todo) - analysed_videos} images, {analysed_videos} "
+             f"videos: {context.frames} frames)" + (f" + {done_before} done before"
+                                                    if done_before else ""),
+             f"{context.faces} faces", f"{len(failed)} errors"]
+    if context.damaged:
+        parts.append(f"{context.damaged} damaged videos")
+    parts.append(f"{len(skipped)} skipped")
+    print(f"facemtl: {', '.join(parts)}, {seconds:.1f} s", file=sys.stderr)
 
 
 def derived_path(template: str, source: Path, several: bool, suffix: str) -> Path:
@@ -137,6 +220,8 @@ class _Run:
         self.several_videos = several_videos
         self.summaries: list[dict] = []
         self.damaged = 0
+        self.faces = 0
+        self.frames = 0
         self.annotated_images = None
         if args.annotate:
             from facemtl.writers import AnnotatedImageWriter
@@ -156,8 +241,10 @@ class _Run:
             self.annotated_images.write(path, result.image, result.faces)
         self.write_rows(result.to_dicts(embedding=self.args.embedding,
                                         frame_columns=self.frame_columns))
+        self.faces += len(result)
 
-    def video(self, path: Path) -> None:
+    def video(self, path: Path) -> dict:
+        """Analyse one video, writing its rows frame by frame; returns its summary."""
         from facemtl.video import VideoAnalyzer
         from facemtl.writers import AnnotatedVideoWriter
 
@@ -179,6 +266,8 @@ class _Run:
                 if annotated:
                     annotated.write(frame)
                 bar.update()
+                self.frames += 1
+                self.faces += len(frame.faces)
         except BaseException:
             if annotated:
                 annotated.abort()
@@ -196,4 +285,6 @@ class _Run:
             self.damaged += 1
             tqdm.write(f"facemtl: error: {result.damage}; the frames before it were analysed",
                        file=sys.stderr)
-        self.summaries.append(result.report())
+        report = result.report()
+        self.summaries.append(report)
+        return report

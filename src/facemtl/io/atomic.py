@@ -14,6 +14,12 @@ def partial_path(path: Path) -> Path:
     return path.with_name(f".{path.stem}.{os.getpid()}.partial{path.suffix}")
 
 
+def resumable_partial(path: Path) -> Path:
+    """Like ``partial_path`` but the same in every run, so a killed run's rows can be found
+    and resumed (``writers.journal.RunJournal``)."""
+    return path.with_name(f".{path.stem}.partial{path.suffix}")
+
+
 def commit(partial: Path, path: Path) -> None:
     partial.replace(path)
 
