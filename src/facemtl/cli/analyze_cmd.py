@@ -50,6 +50,10 @@ def add_analyze_parser(commands: argparse._SubParsersAction) -> None:
                         "the annotated video (several videos: OUT_<name>.mp4)")
     parser.add_argument("--fps", type=positive(float), metavar="N",
                         help="videos: analyse N frames per second (default: every frame)")
+    parser.add_argument("--detect-every", type=positive(int), default=None, metavar="K",
+                        help="videos: run the face detector on at most every K-th frame and "
+                        "follow faces between with optical flow (default: "
+                        "facemtl.video.pipeline.DETECT_EVERY; 1 = every frame)")
     parser.add_argument("--plot", metavar="OUT.png",
                         help="videos: per-track emotion and valence/arousal curves "
                         "(needs matplotlib; several videos: OUT_<name>.png)")
@@ -250,7 +254,8 @@ class _Run:
 
         args = self.args
         # Frames are written as they come and not kept: memory stays flat on long videos.
-        result = VideoAnalyzer(self.analyzer).analyze(
+        schedule = {} if args.detect_every is None else {"detect_every": args.detect_every}
+        result = VideoAnalyzer(self.analyzer, **schedule).analyze(
             path, fps=args.fps, keep_frames=False, embeddings=args.embedding,
             keep_series=bool(args.plot))
         annotated = None

@@ -8,13 +8,19 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from facemtl.analyzer import FaceAnalyzer, whole_image_detection
 from facemtl.io.video import VideoFrame, VideoReader
 from facemtl.results.frame import FrameResult, TrackedFace
 from facemtl.results.video import VideoResult
+from facemtl.video.follow import follow_face
 from facemtl.video.tracker import IouTracker, TrackedDetection
+
+#: Detect on at most every k-th source frame, following faces between (the fastest k that
+#: keeps >= 99% of the every-frame detector's faces: benchmarks/video_schedule.py).
+DETECT_EVERY = 1
 
 
 class StageTimer:
@@ -39,13 +45,21 @@ class VideoAnalyzer:
     ...         print(result.time_s, face.track, face.face.emotion)
 
     ``batch_frames`` frames are detected and tracked, then all their faces go through the
-    model in one batch. ``cropped=True`` treats every frame as a face crop (no detection),
-    for clips made of already-cropped faces such as CK+.
+    model in one batch. ``detect_every=k`` runs the detector at most every k frames of the
+    source (counted in its own frame numbers, so a video sampled with ``fps`` at k or more
+    frames apart is detected on every sampled frame) and follows the faces between
+    detections with optical flow (``video/follow.py``); a face the flow loses triggers a
+    detection at once. Followed faces have ``detected=False``. ``cropped=True`` treats
+    every frame as a face crop (no detection), for clips made of already-cropped faces such
+    as CK+.
     """
 
     def __init__(self, analyzer: FaceAnalyzer | None = None, batch_frames: int = 8,
                  iou_threshold: float = 0.3, max_missed: int = 3, cropped: bool = False,
-                 timer: StageTimer | None = None) -> None:
+                 timer: StageTimer | None = None, detect_every: int = DETECT_EVERY) -> None:
+        if detect_every < 1:
+            raise ValueError(f"detect_every must be 1 or more, not {detect_every}")
+        self.detect_every = detect_every
         self.analyzer = analyzer or FaceAnalyzer()
         self.batch_frames = max(1, batch_frames)
         self.iou_threshold = iou_threshold
@@ -76,15 +90,26 @@ class VideoAnalyzer:
         chunk: list[tuple[VideoFrame, list[TrackedDetection]]] = []
         timer = self.timer
         start = time.perf_counter()
+        previous: np.ndarray | None = None
+        detected_at = 0
         for frame in frames:
             start = timer.add("decode", start)
             if self.cropped:
                 tracked = [TrackedDetection(1, True, whole_image_detection(frame.rgb))]
             else:
-                detections = self.analyzer.detector.detect(frame.rgb)
-                start = timer.add("detect", start)
-                tracked = tracker.update(detections)
-                start = timer.add("track", start)
+                tracked = None
+                grey = cv2.cvtColor(frame.rgb, cv2.COLOR_RGB2GRAY) \
+                    if self.detect_every > 1 else None
+                if previous is not None and frame.index - detected_at < self.detect_every:
+                    tracked = self._follow(tracker, previous, grey)
+                    start = timer.add("follow", start)
+                if tracked is None:
+                    detections = self.analyzer.detector.detect(frame.rgb)
+                    start = timer.add("detect", start)
+                    tracked = tracker.update(detections)
+                    detected_at = frame.index
+                    start = timer.add("track", start)
+                previous = grey
             chunk.append((frame, tracked))
             if len(chunk) >= self.batch_frames:
                 yield from self._predict_chunk(chunk)
@@ -92,6 +117,19 @@ class VideoAnalyzer:
             start = time.perf_counter()
         if chunk:
             yield from self._predict_chunk(chunk)
+
+    @staticmethod
+    def _follow(tracker: IouTracker, previous: np.ndarray, grey: np.ndarray
+                ) -> list[TrackedDetection] | None:
+        """The visible faces followed into this frame, or None (detect now) when one of
+        them is lost."""
+        moved = {}
+        for track in tracker.visible:
+            followed = follow_face(previous, grey, track.last)
+            if followed is None:
+                return None
+            moved[track.id] = followed
+        return tracker.follow(moved)
 
     def _predict_chunk(self, chunk: list[tuple[VideoFrame, list[TrackedDetection]]]
                   ) -> Iterator[FrameResult]:

@@ -95,3 +95,18 @@ class IouTracker:
             survivors.append(track)
         self.tracks = survivors
         return out
+
+    def follow(self, moved: dict[int, Detection]) -> list[TrackedDetection]:
+        """Between detections: the visible tracks' boxes, moved (by ``follow_face``), keyed
+        by track id; marked ``detected=False`` since the detector did not see them."""
+        out = []
+        for track in self.tracks:
+            if track.id in moved:
+                track.last = moved[track.id]
+                out.append(TrackedDetection(track.id, False, track.last))
+        return out
+
+    @property
+    def visible(self) -> list[_Track]:
+        """Tracks whose face the detector saw on its last run (none carried over)."""
+        return [track for track in self.tracks if track.missed == 0]
