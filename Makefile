@@ -14,10 +14,11 @@ $(BIN)/python:
 install: $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
 
-# Everything for the tests: [train] (torch, timm ...), [video], [serve] (FastAPI, uvicorn) and
-# [dev] (pytest, ruff, requests, playwright; the browser is Debian's chromium, see .ci/run).
+# Everything for the tests: [train] (torch, timm ...), [video], [serve] (FastAPI, uvicorn),
+# [ray] (Ray Data) and [dev] (pytest, ruff, requests, playwright; the browser is Debian's
+# chromium, see .ci/run).
 install-dev: $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e ".[train,video,serve,dev]"
+	$(BIN)/python -m pip install --quiet -e ".[train,video,serve,ray,dev]"
 
 # The shared group photo when ../shared is beside the clone, else the package's own copy.
 demo: install

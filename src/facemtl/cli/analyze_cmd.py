@@ -70,6 +70,14 @@ def add_analyze_parser(commands: argparse._SubParsersAction) -> None:
                         "is faster but misses small faces)")
     parser.add_argument("--threads", type=positive(int, least=0), default=0,
                         help="CPU threads (0 = all)")
+    parser.add_argument("--engine", choices=("local", "ray"), default="local",
+                        help="local: files one after another here; ray: spread over a Ray "
+                        "cluster (pip install 'facemtl[ray]'; docs/SCALE.md)")
+    parser.add_argument("--ray-address", metavar="ADDRESS",
+                        help="join this Ray cluster (e.g. auto, ray://head:10001); default: "
+                        "start Ray on this machine")
+    parser.add_argument("--ray-workers", type=positive(int, least=0), default=0, metavar="N",
+                        help="model copies (Ray actors); 0 = one per 2 CPUs of the cluster")
     parser.add_argument("--no-jsonl", action="store_true", help="print nothing on stdout")
     parser.add_argument("-q", "--quiet", action="store_true",
                         help="no progress bar and no end-of-run summary")
@@ -95,7 +103,7 @@ def positive(kind: type, least: float = 0) -> Callable[[str], Any]:
 
 def run_analyze(args: argparse.Namespace) -> int:
     from facemtl.analyzer import FaceAnalyzer
-    from facemtl.cli.guard import guarded
+    from facemtl.batch import FileRun, local_outcomes
     from facemtl.io.atomic import atomic_path
     from facemtl.io.discover import find_inputs
     from facemtl.io.video import is_video
@@ -114,6 +122,8 @@ def run_analyze(args: argparse.Namespace) -> int:
             f" ({len(inputs.skipped)} skipped: {inputs.skipped[0][0]}: {inputs.skipped[0][1]}"
             f"{', ...' if len(inputs.skipped) > 1 else ''})" if inputs.skipped else ""))
     videos = {f for f in files if is_video(f)}
+    if args.engine == "ray" and (args.annotate or args.plot):
+        raise FacemtlError("--annotate and --plot need the local engine (--engine local)")
     if args.plot and videos:
         from facemtl.writers.plot import require_matplotlib
 
@@ -131,28 +141,51 @@ def run_analyze(args: argparse.Namespace) -> int:
     if done:
         print(f"facemtl: resuming: {len(files) - len(todo)} of {len(files)} files already "
               "done", file=sys.stderr)
-    analyzer = FaceAnalyzer(model=args.model, align=args.align, min_face=args.min_face,
-                            threads=args.threads, max_side=args.det_size)
-    context = _Run(args, analyzer, stdout + row_files, files, frame_columns=bool(videos),
-                   several_videos=len(videos) > 1)
-    context.summaries = journal.summaries if journal else []
+    analyzer_options = {"model": args.model, "align": args.align, "min_face": args.min_face,
+                        "threads": args.threads, "max_side": args.det_size}
+    writers = stdout + row_files
+    summaries = journal.summaries if journal else []
+    if args.engine == "ray":
+        from facemtl.batch.ray_engine import ray_outcomes
+
+        outcomes = ray_outcomes(argparse.Namespace(**{**vars(args), "quiet": True}),
+                                analyzer_options, todo, videos, bool(videos),
+                                args.ray_address, args.ray_workers)
+    else:
+        run = FileRun(args, FaceAnalyzer(**analyzer_options), writers, files,
+                      frame_columns=bool(videos), several_videos=len(videos) > 1)
+        outcomes = local_outcomes(run, todo, videos)
+    tally = {"faces": 0, "frames": 0, "damaged": 0}
     failed: list[Path] = []
-    bar = tqdm(todo, unit="file", disable=args.quiet or len(todo) < 2, file=sys.stderr)
+    bar = tqdm(total=len(todo), unit="file", disable=args.quiet or len(todo) < 2,
+               file=sys.stderr)
     finished = False
     try:
-        for path in bar:
-            ok, summary = guarded(path, lambda p=path: context.video(p) if p in videos
-                                  else context.image(p))
-            if journal and ok:
-                journal.commit(str(path), row_files, summary)
+        for outcome in outcomes:
+            if outcome.ok and outcome.rows:
+                for writer in writers:
+                    writer.write(outcome.rows)
+            if journal and outcome.ok:
+                journal.commit(str(outcome.path), row_files, outcome.summary)
             elif journal:
                 journal.rollback(row_files)
-            if not ok:
-                failed.append(path)
-            bar.set_postfix(faces=context.faces, frames=context.frames, errors=len(failed),
+            if not outcome.ok:
+                failed.append(outcome.path)
+                tqdm.write(f"facemtl: error: {outcome.message}", file=sys.stderr)
+            if outcome.summary:
+                summaries.append(outcome.summary)
+                if outcome.summary.get("damage"):
+                    tally["damaged"] += 1
+                    tqdm.write(f"facemtl: error: {outcome.summary['damage']}; the frames "
+                               "before it were analysed", file=sys.stderr)
+            tally["faces"] += outcome.faces
+            tally["frames"] += outcome.frames
+            bar.update()
+            bar.set_postfix(faces=tally["faces"], frames=tally["frames"], errors=len(failed),
                             refresh=False)
         finished = True
     finally:
+        bar.close()
         if not finished:
             for writer in row_files:
                 writer.suspend()  # kept, with the journal, for --resume
@@ -166,15 +199,15 @@ def run_analyze(args: argparse.Namespace) -> int:
         journal.close(finished=True)
     if args.summary and videos:
         with atomic_path(args.summary) as partial:
-            partial.write_text(json.dumps(context.summaries, indent=1) + "\n")
-    problems = len(failed) + context.damaged
+            partial.write_text(json.dumps(summaries, indent=1) + "\n")
+    problems = len(failed) + tally["damaged"]
     if not args.quiet or problems or inputs.skipped:
-        report_run(context, files, todo, failed, inputs.skipped, videos,
+        report_run(tally, files, todo, failed, inputs.skipped, videos,
                    time.perf_counter() - started)
     return 1 if problems else 0
 
 
-def report_run(context: _Run, files: list[Path], todo: list[Path], failed: list[Path],
+def report_run(tally: dict[str, int], files: list[Path], todo: list[Path], failed: list[Path],
                skipped: list[tuple[Path, str]], videos: set[Path], seconds: float) -> None:
     """The end of a run on stderr: each skipped folder entry with its reason, then one line:
     files (images, videos, frames), faces, errors, skipped, time."""
@@ -185,111 +218,10 @@ def report_run(context: _Run, files: list[Path], todo: list[Path], failed: list[
     done_before = len(files) - len(todo)
     analysed_videos = sum(p in videos for p in todo)
     parts = [f"{len(todo)} files ({len(todo) - analysed_videos} images, {analysed_videos} "
-             f"videos: {context.frames} frames)" + (f" + {done_before} done before"
-                                                    if done_before else ""),
-             f"{context.faces} faces", f"{len(failed)} errors"]
-    if context.damaged:
-        parts.append(f"{context.damaged} damaged videos")
+             f"videos: {tally['frames']} frames)" + (f" + {done_before} done before"
+                                                     if done_before else ""),
+             f"{tally['faces']} faces", f"{len(failed)} errors"]
+    if tally["damaged"]:
+        parts.append(f"{tally['damaged']} damaged videos")
     parts.append(f"{len(skipped)} skipped")
     print(f"facemtl: {', '.join(parts)}, {seconds:.1f} s", file=sys.stderr)
-
-
-def derived_path(template: str, source: Path, several: bool, suffix: str) -> Path:
-    """Where a per-video output goes: ``template`` itself when it names a ``suffix`` file and
-    there is one video, ``template_<name>`` for several, ``template/<name><suffix>`` for a
-    folder."""
-    target = Path(template)
-    if target.suffix.lower() in _SUFFIXES[suffix]:
-        return target.with_name(f"{target.stem}_{source.stem}{target.suffix}") if several \
-            else target
-    return target / f"{source.stem}{suffix}"
-
-
-_SUFFIXES = {".mp4": (".mp4", ".mov", ".m4v", ".avi", ".mkv"), ".png": (".png", ".jpg", ".pdf",
-                                                                     ".svg")}
-
-
-class _Run:
-    """What one ``analyze`` run shares across its files: the analyzer and the writers.
-
-    Rows come from the results objects (``ImageResult.to_dicts``, ``FrameResult.to_dicts``),
-    the one definition the Python API and the service share."""
-
-    def __init__(self, args: argparse.Namespace, analyzer: object, writers: list,
-                 files: list[Path], frame_columns: bool, several_videos: bool) -> None:
-        self.args = args
-        self.analyzer = analyzer
-        self.writers = writers
-        self.frame_columns = frame_columns
-        self.several_videos = several_videos
-        self.summaries: list[dict] = []
-        self.damaged = 0
-        self.faces = 0
-        self.frames = 0
-        self.annotated_images = None
-        if args.annotate:
-            from facemtl.writers import AnnotatedImageWriter
-
-            folder = Path(args.annotate)
-            if folder.suffix.lower() in _SUFFIXES[".mp4"]:
-                folder = folder.parent
-            self.annotated_images = AnnotatedImageWriter(folder, files)
-
-    def write_rows(self, rows: list[dict]) -> None:
-        for writer in self.writers:
-            writer.write(rows)
-
-    def image(self, path: Path) -> None:
-        result = self.analyzer.analyze(path)
-        if self.annotated_images:
-            self.annotated_images.write(path, result.image, result.faces)
-        self.write_rows(result.to_dicts(embedding=self.args.embedding,
-                                        frame_columns=self.frame_columns))
-        self.faces += len(result)
-
-    def video(self, path: Path) -> dict:
-        """Analyse one video, writing its rows frame by frame; returns its summary."""
-        from facemtl.video import VideoAnalyzer
-        from facemtl.writers import AnnotatedVideoWriter
-
-        args = self.args
-        # Frames are written as they come and not kept: memory stays flat on long videos.
-        schedule = {} if args.detect_every is None else {"detect_every": args.detect_every}
-        result = VideoAnalyzer(self.analyzer, **schedule).analyze(
-            path, fps=args.fps, keep_frames=False, embeddings=args.embedding,
-            keep_series=bool(args.plot))
-        annotated = None
-        if args.annotate:
-            annotated = AnnotatedVideoWriter(
-                derived_path(args.annotate, path, self.several_videos, ".mp4"),
-                result.reader.output_fps)
-        bar = tqdm(total=result.expected_frames, unit="frame", desc=path.name, leave=False,
-                   disable=args.quiet, file=sys.stderr)
-        try:
-            for frame in result:
-                self.write_rows(frame.to_dicts(str(path), embedding=args.embedding))
-                if annotated:
-                    annotated.write(frame)
-                bar.update()
-                self.frames += 1
-                self.faces += len(frame.faces)
-        except BaseException:
-            if annotated:
-                annotated.abort()
-            raise
-        finally:
-            bar.close()
-        if annotated:
-            if annotated.frames:
-                annotated.close()
-            else:
-                annotated.abort()
-        if args.plot:
-            result.plot(derived_path(args.plot, path, self.several_videos, ".png"))
-        if result.damage:
-            self.damaged += 1
-            tqdm.write(f"facemtl: error: {result.damage}; the frames before it were analysed",
-                       file=sys.stderr)
-        report = result.report()
-        self.summaries.append(report)
-        return report
