@@ -108,3 +108,47 @@ def test_fold_trainer_learns_and_balances(ckplus_dir):
     trainer.balance_and_finetune(images, labels)
     assert trainer.synthetic_count == int((counts.max() - counts).sum())
     assert trainer.predict(images).shape == labels.shape
+
+
+def test_fit_resumes_from_its_checkpoint_to_the_same_weights(tmp_path, monkeypatch):
+    """A run stopped after its first epoch's checkpoint and started again ends with the
+    weights and log of a run never stopped; subjects=None (FER+) skips the pair loss."""
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, (24, 48, 48), dtype=np.uint8)
+    labels = np.arange(24) % 3
+    config = FersnetConfig(width=4, epochs=2, batch_size=8)
+    whole = FoldTrainer(config, 3)
+    whole.fit(images, labels, None)
+    checkpoint = tmp_path / "fit.pt"
+    saves = {"n": 0}
+    real_save = torch.save
+
+    def save_once(*args, **kwargs):
+        saves["n"] += 1
+        if saves["n"] == 2:
+            raise KeyboardInterrupt  # "killed" before the second epoch's checkpoint
+        real_save(*args, **kwargs)
+
+    monkeypatch.setattr(torch, "save", save_once)
+    with pytest.raises(KeyboardInterrupt):
+        FoldTrainer(config, 3).fit(images, labels, None, checkpoint=checkpoint)
+    monkeypatch.setattr(torch, "save", real_save)
+    resumed = FoldTrainer(config, 3)
+    resumed.fit(images, labels, None, checkpoint=checkpoint)
+    assert [row["epoch"] for row in resumed.log] == [1, 2]
+    for key, value in whole.net.state_dict().items():
+        assert torch.allclose(value, resumed.net.state_dict()[key]), key
+
+
+def test_balancing_controls_add_copies_or_nothing():
+    rng = np.random.default_rng(1)
+    images = rng.integers(0, 256, (20, 48, 48), dtype=np.uint8)
+    labels = np.array([0] * 14 + [1] * 4 + [2] * 2)
+    trainer = FoldTrainer(FersnetConfig(width=4, synthetic_epochs=1, batch_size=8,
+                                        synthetic_cap=10), 3)
+    trainer.balance_and_finetune(images, labels, extra="oversample")
+    assert trainer.synthetic_count == 0 and trainer.log[-1]["synthetic_epoch"] == 1
+    trainer.balance_and_finetune(images, labels, extra="synthetic")
+    assert trainer.synthetic_count == (10 - 4) + (10 - 2)  # capped at 10, not 14
+    with pytest.raises(ValueError):
+        trainer.balance_and_finetune(images, labels, extra="nothing")

@@ -142,6 +142,10 @@ class FoldTrainer:
                 schedule.load_state_dict(saved)
             rng.bit_generator.state = state["rng"]
             generator.set_state(state["generator"])
+            if "torch_rng" in state:  # dropout draws from the global RNG
+                torch.set_rng_state(state["torch_rng"])
+            if torch.cuda.is_available() and "cuda_rng" in state:
+                torch.cuda.set_rng_state_all(state["cuda_rng"])
             self.log, first = state["log"], state["epoch"]
         for epoch in range(first, config.epochs):
             net.train()
@@ -202,7 +206,10 @@ class FoldTrainer:
                 state = {"net": net.state_dict(), "opt": opt.state_dict(),
                          "schedules": [s.state_dict() for s in schedules],
                          "rng": rng.bit_generator.state, "generator": generator.get_state(),
-                         "log": self.log, "epoch": epoch + 1}
+                         "torch_rng": torch.get_rng_state(), "log": self.log,
+                         "epoch": epoch + 1}
+                if torch.cuda.is_available():
+                    state["cuda_rng"] = torch.cuda.get_rng_state_all()
                 if opt_d is not None:
                     state |= {"disc": self.disc.state_dict(), "opt_d": opt_d.state_dict()}
                 partial = checkpoint.with_suffix(".partial")
