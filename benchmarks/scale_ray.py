@@ -22,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from facemtl.io.atomic import atomic_path
+from facemtl.io.atomic import write_json
 
 ROOT = Path(__file__).resolve().parents[1]
 MEDIA = Path(os.environ.get("FACEMTL_SHARED", ROOT.parent / "shared")) / "media"
@@ -70,8 +70,7 @@ def main(argv: list[str] | None = None) -> int:
         for name, entry in report["runs"].items():
             entry["vs_local"] = round(local / entry["seconds"], 2)
             entry["same_rows_as_local"] = rows[name] == rows["local"]
-    with atomic_path(args.out) as partial:
-        partial.write_text(json.dumps(report, indent=1) + "\n")
+    write_json(args.out, report)
     print(json.dumps(report, indent=1))
     return 0
 

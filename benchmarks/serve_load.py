@@ -33,7 +33,7 @@ import requests
 from PIL import Image
 
 from facemtl import FaceAnalyzer, __version__
-from facemtl.io.atomic import atomic_path
+from facemtl.io.atomic import write_json
 from facemtl.serve.process import ServerProcess
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -162,9 +162,7 @@ def main(argv: list[str] | None = None) -> int:
                         "refusals_with_retry_after": sum("retry-after" in {k.lower() for k in h}
                                                          for _, h in refused),
                         "server_alive": server.alive(), "after_burst": after}
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_path(args.out) as partial:
-        partial.write_text(json.dumps(out, indent=1) + "\n")
+    write_json(args.out, out)
     print(json.dumps(out, indent=1))
     return 0
 

@@ -136,3 +136,8 @@ def test_impossible_options_are_refused_in_one_line(media: Path, option: tuple[s
     result = run_cli("analyze", str(media / "single_face.jpg"), *option)
     assert result.returncode == 2 and result.stdout == ""
     assert option[0] in result.stderr.strip().splitlines()[-1]
+
+
+def test_zero_is_allowed_where_it_means_something(media: Path) -> None:
+    result = run_cli("analyze", str(media / "single_face.jpg"), "--threads", "0", "-q")
+    assert result.returncode == 0, result.stderr

@@ -11,12 +11,11 @@ import argparse
 import json
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from tqdm import tqdm
 
+from facemtl.cli.options import positive
 from facemtl.errors import FacemtlError
 from facemtl.runtime.registry import DEFAULT_MODEL
 
@@ -82,23 +81,6 @@ def add_analyze_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("-q", "--quiet", action="store_true",
                         help="no progress bar and no end-of-run summary")
     parser.set_defaults(func=run_analyze)
-
-
-def positive(kind: type, least: float = 0) -> Callable[[str], Any]:
-    """An argparse type: a number of ``kind`` above 0 (or at least ``least`` when given),
-    refused in one line otherwise."""
-    def parse(text: str) -> Any:
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a {kind.__name__}") from None
-        if (value < least) if least else (value <= 0):
-            raise argparse.ArgumentTypeError(
-                f"must be {'at least ' + str(least) if least else 'positive'}, not {text}")
-        return value
-
-    parse.__name__ = kind.__name__
-    return parse
 
 
 def run_analyze(args: argparse.Namespace) -> int:

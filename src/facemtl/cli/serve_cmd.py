@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 
+from facemtl.cli.options import positive
 from facemtl.errors import FacemtlError
 from facemtl.runtime.registry import DEFAULT_MODEL
 
@@ -17,21 +18,19 @@ def add_serve_parser(commands: argparse._SubParsersAction) -> None:
                     "the API docs at /docs. Binds to 127.0.0.1 unless told otherwise.")
     parser.add_argument("--host", default="127.0.0.1",
                         help="address to bind (0.0.0.0 exposes it to the network)")
-    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--port", type=positive(int), default=8000)
     parser.add_argument("--model", default=DEFAULT_MODEL,
                         help=f"default model of the requests (default: {DEFAULT_MODEL})")
-    parser.add_argument("--workers", type=int, default=1,
-                        help="server processes, each with its own copy of the model")
-    parser.add_argument("--threads", type=int, default=1,
-                        help="inference threads per process (requests run at once)")
-    parser.add_argument("--queue", type=int, default=8,
-                        help="requests that may wait per process; beyond that: 503")
-    parser.add_argument("--max-upload-mb", type=float, default=25.0,
-                        help="largest request body (413 beyond)")
-    parser.add_argument("--max-pixels", type=int, default=40_000_000,
-                        help="largest image, in pixels (422 beyond)")
-    parser.add_argument("--timeout", type=float, default=60.0,
-                        help="seconds a request may take (504 beyond)")
+    for option, kind, default, text in (
+            ("--workers", positive(int), 1, "server processes, each with its own model copy"),
+            ("--threads", positive(int), 1, "inference threads per process (requests at once)"),
+            ("--queue", positive(int, least=0), 8, "requests that may wait per process; "
+                                                   "beyond that: 503"),
+            ("--max-upload-mb", positive(float), 25.0, "largest request body (413 beyond)"),
+            ("--max-pixels", positive(int), 40_000_000, "largest image in pixels (422 beyond)"),
+            ("--timeout", positive(float), 60.0, "seconds a request may take (504 beyond)")):
+        parser.add_argument(option, type=kind, default=default, help=f"{text} (default: "
+                                                                     f"{default})")
     parser.add_argument("--api-key", default=None,
                         help="require this key in the X-API-Key header (or set "
                              "FACEMTL_API_KEY, which keeps it out of the process list)")
@@ -46,10 +45,8 @@ def run_serve(args: argparse.Namespace) -> int:
     except ModuleNotFoundError as error:
         raise FacemtlError(f"'serve' needs the serve extra (pip install 'facemtl[serve]'); "
                            f"missing: {error.name}") from None
-    if not 0 < args.port < 65536:
+    if args.port > 65535:
         raise FacemtlError(f"--port must be 1-65535, not {args.port}")
-    if args.workers < 1:
-        raise FacemtlError(f"--workers must be 1 or more, not {args.workers}")
     try:
         import fastapi  # noqa: F401
         import fastapi_offline  # noqa: F401

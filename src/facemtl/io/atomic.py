@@ -37,3 +37,12 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         partial.unlink(missing_ok=True)
         raise
     commit(partial, target)
+
+
+def write_json(path: str | Path, data: object) -> Path:
+    """``data`` as indented JSON at ``path``, whole or not at all."""
+    import json
+
+    with atomic_path(path) as partial:
+        partial.write_text(json.dumps(data, indent=1) + "\n")
+    return Path(path)
