@@ -48,7 +48,9 @@ def test_video_rows_tracks_and_every_output(media: Path, tmp_path: Path,
 
 
 def test_face_leaving_the_video(media: Path, capsys: pytest.CaptureFixture) -> None:
-    assert main(["analyze", str(media / "face_noface.mov"), "--fps", "10", "-q"]) == 0
+    # every frame detected, to see the tracker's carry-over rule on its own
+    assert main(["analyze", str(media / "face_noface.mov"), "--fps", "10", "-q",
+                 "--detect-every", "1"]) == 0
     rows, _ = rows_of(capsys)
     with_face = [r for r in rows if r["face"] is not None]
     without = [r for r in rows if r["face"] is None]

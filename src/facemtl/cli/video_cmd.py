@@ -78,7 +78,8 @@ def _video_analyzer(args: argparse.Namespace, model: str, cropped: bool):
     from facemtl.video import VideoAnalyzer
 
     analyzer = FaceAnalyzer(model=model, threads=args.threads, max_side=args.det_size)
-    return VideoAnalyzer(analyzer, cropped=cropped)
+    # clip and group classifiers: the detector on every frame, as their figures were measured
+    return VideoAnalyzer(analyzer, cropped=cropped, detect_every=1)
 
 
 def _describe_all(args: argparse.Namespace, video, clips: list, features: str, level: str,

@@ -20,7 +20,7 @@ from facemtl.video.tracker import IouTracker, TrackedDetection
 
 #: Detect on at most every k-th source frame, following faces between (the fastest k that
 #: keeps >= 99% of the every-frame detector's faces: benchmarks/video_schedule.py).
-DETECT_EVERY = 1
+DETECT_EVERY = 6
 
 
 class StageTimer:
