@@ -88,12 +88,14 @@ def ray_outcomes(options: Any, analyzer_options: dict[str, Any], paths: list[Pat
                  workers: int = 0, images_per_task: int = 16) -> Iterator[Outcome]:
     """Outcomes in input order, from a pool of ``workers`` actors (0: one per 2 CPUs of the
     cluster)."""
+    # the driver's stderr is the run's own report: Ray Data logs only its errors there
+    os.environ.setdefault("RAY_DATA_LOG_LEVEL", "ERROR")
     try:
         import ray
     except ModuleNotFoundError:
         raise FacemtlError("--engine ray needs the ray extra (pip install 'facemtl[ray]')") \
             from None
-    for name in ("ray", "ray.data"):  # the driver's stderr is the run's own report
+    for name in ("ray", "ray.data"):
         logging.getLogger(name).setLevel(logging.WARNING)
     started_here = not ray.is_initialized()
     if started_here:
