@@ -8,8 +8,8 @@ the same weights, alike but for what fills the classes smaller than ``synthetic_
 (majority vote) with per-class recall; FER+ test is reported, never chosen on.
 
     python benchmarks/sfs_ferplus.py                 # writes benchmarks/results/sfs-ferplus.json
-    python benchmarks/sfs_ferplus.py --save-npz ferplus48.npz   # compact arrays for a lent GPU
-    python benchmarks/sfs_ferplus.py --data ferplus48.npz --device cuda
+    python benchmarks/sfs_ferplus.py --save-mosaics data/ferplus48   # 60 MB, for a lent GPU
+    python benchmarks/sfs_ferplus.py --data data/ferplus48 --device cuda   # (sfs_ferplus_gpu.sh)
 """
 
 from __future__ import annotations
@@ -40,11 +40,41 @@ SPLITS = ("train", "valid", "test")
 EXTRAS = ("none", "oversample", "synthetic")
 
 
+#: Faces per row of a mosaic (``--save-mosaics``).
+MOSAIC_COLUMNS = 128
+
+
+def save_mosaics(data: dict[str, tuple[np.ndarray, np.ndarray]], folder: Path) -> None:
+    """Each split's faces as one lossless PNG mosaic (128 faces a row) plus the labels: 60 MB
+    in all, where compressed arrays take 75 MB, so FER+ fits the 64 MiB a lent-GPU run can
+    carry."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for split, (images, _) in data.items():
+        rows = -(-len(images) // MOSAIC_COLUMNS)
+        padded = np.zeros((rows * MOSAIC_COLUMNS, 48, 48), np.uint8)
+        padded[:len(images)] = images
+        mosaic = padded.reshape(rows, MOSAIC_COLUMNS, 48, 48).transpose(0, 2, 1, 3)
+        cv2.imwrite(str(folder / f"{split}.png"), mosaic.reshape(rows * 48, -1),
+                    [cv2.IMWRITE_PNG_COMPRESSION, 9])
+    np.savez(folder / "labels.npz", **{split: labels for split, (_, labels) in data.items()})
+
+
+def load_mosaics(folder: Path) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    with np.load(folder / "labels.npz") as saved:
+        labels = {split: saved[split] for split in SPLITS}
+    out = {}
+    for split in SPLITS:
+        mosaic = cv2.imread(str(folder / f"{split}.png"), cv2.IMREAD_GRAYSCALE)
+        faces = mosaic.reshape(-1, 48, MOSAIC_COLUMNS, 48).transpose(0, 2, 1, 3)
+        out[split] = faces.reshape(-1, 48, 48)[:len(labels[split])].copy(), labels[split]
+    return out
+
+
 def load_ferplus(root: Path) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Each split as uint8 (N, 48, 48) grey faces and majority class indices (EMOTIONS)."""
-    if root.suffix == ".npz":
-        with np.load(root) as data:
-            return {s: (data[f"{s}_images"], data[f"{s}_labels"]) for s in SPLITS}
+    """Each split as uint8 (N, 48, 48) grey faces and majority class indices (EMOTIONS);
+    ``root`` is the FER+ folder or a folder written by ``--save-mosaics``."""
+    if (root / "labels.npz").is_file():
+        return load_mosaics(root)
     out = {}
     for split in SPLITS:
         samples = read_ferplus(root, split)
@@ -68,17 +98,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=Path, default=ROOT / "runs" / "sfs-ferplus")
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--threads", type=int, default=0)
-    parser.add_argument("--save-npz", type=Path, metavar="FILE.npz",
-                        help="write FER+ as compact arrays (about 75 MB) and stop")
+    parser.add_argument("--save-mosaics", type=Path, metavar="DIR",
+                        help="write FER+ as lossless PNG mosaics + labels (60 MB) and stop")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     if args.threads:
         torch.set_num_threads(args.threads)
     data = load_ferplus(args.data)
-    if args.save_npz:
-        np.savez_compressed(args.save_npz, **{f"{s}_{kind}": arrays[i] for s, arrays in
-                                              data.items() for i, kind in
-                                              enumerate(("images", "labels"))})
+    if args.save_mosaics:
+        save_mosaics(data, args.save_mosaics)
         return 0
     config = read_config(args.config)
     args.runs.mkdir(parents=True, exist_ok=True)
