@@ -76,3 +76,17 @@ def test_ckplus_folds_are_subject_independent(ckplus_dir, tmp_path):
         test = {s.subject for s in samples if folds[s.subject] == fold}
         train = {s.subject for s in samples if folds[s.subject] != fold}
         assert test and test.isdisjoint(train)
+
+
+def test_ckplus_halves_split_subjects_in_two(ckplus_dir, tmp_path):
+    """valid and test halves: disjoint by subject, together all 981 images; the file in the
+    repo is what write_ckplus_halves derives from the seeded folds."""
+    from facemtl.data.ckplus import HALVES_FILE, ckplus_halves, write_ckplus_halves
+
+    valid, test = read_ckplus(ckplus_dir, "valid"), read_ckplus(ckplus_dir, "test")
+    assert not {s.subject for s in valid} & {s.subject for s in test}
+    assert len(valid) + len(test) == len(read_ckplus(ckplus_dir)) == 981
+    assert write_ckplus_halves(tmp_path / "halves.txt") == ckplus_halves()
+    assert (tmp_path / "halves.txt").read_text() == HALVES_FILE.read_text()
+    with pytest.raises(ValueError):
+        read_ckplus(ckplus_dir, "train")

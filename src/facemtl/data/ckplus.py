@@ -15,8 +15,13 @@ CKPLUS_FOLDERS = {"anger": "anger", "contempt": "contempt", "disgust": "disgust"
                   "happy": "happiness", "sadness": "sadness", "surprise": "surprise"}
 
 
-def read_ckplus(root: str | Path) -> list[Sample]:
-    """All CK+48 images, labelled one-hot; ``subject`` is ``S###`` for subject-wise folds."""
+def read_ckplus(root: str | Path, split: str = "all") -> list[Sample]:
+    """CK+48 images, labelled one-hot; ``subject`` is ``S###`` for subject-wise folds.
+    ``split``: ``all``, or the ``valid`` / ``test`` half of the subjects
+    (``splits/ckplus_halves.txt``), for cross-data-set validation and test."""
+    if split not in ("all", "valid", "test"):
+        raise ValueError(f"CK+48 split must be all, valid or test, not {split!r}")
+    halves = ckplus_halves() if split != "all" else None
     root = Path(root)
     samples = []
     for folder, emotion in sorted(CKPLUS_FOLDERS.items()):
@@ -26,7 +31,9 @@ def read_ckplus(root: str | Path) -> list[Sample]:
         target = np.zeros(len(EMOTIONS), dtype=np.float32)
         target[EMOTIONS.index(emotion)] = 1.0
         for path in sorted(directory.glob("*.png")):
-            samples.append(Sample(path=path, expression=target, subject=path.name.split("_")[0]))
+            subject = path.name.split("_")[0]
+            if halves is None or halves.get(subject) == split:
+                samples.append(Sample(path=path, expression=target, subject=subject))
     return samples
 
 
@@ -55,3 +62,22 @@ def ckplus_folds(path: str | Path = FOLDS_FILE) -> dict[str, int]:
             subject, fold = line.split()
             mapping[subject] = int(fold)
     return mapping
+
+
+#: CK+48's subjects in two halves: ``valid`` (folds 0-4 of ``ckplus_folds.txt``, 60 subjects)
+#: may guide choices about models trained elsewhere; ``test`` (folds 5-9, 58 subjects) is
+#: the cross-data-set figure nothing is chosen on.
+HALVES_FILE = Path(__file__).parent / "splits" / "ckplus_halves.txt"
+
+
+def write_ckplus_halves(out: str | Path = HALVES_FILE) -> dict[str, str]:
+    """Derive the halves from the seeded folds and write ``SUBJECT HALF`` lines."""
+    mapping = {subject: "valid" if fold < 5 else "test"
+               for subject, fold in ckplus_folds().items()}
+    Path(out).write_text("".join(f"{s} {h}\n" for s, h in sorted(mapping.items())))
+    return mapping
+
+
+def ckplus_halves(path: str | Path = HALVES_FILE) -> dict[str, str]:
+    """Subject -> ``valid`` or ``test``, as written to the repository."""
+    return dict(line.split() for line in Path(path).read_text().splitlines() if line.strip())

@@ -63,8 +63,8 @@ DATASETS: dict[str, DatasetSpec] = {spec.name: spec for spec in (
         f"UTKFace Aligned&Cropped, facemtl's seeded split (facemtl/data/splits, 70/10/20, "
         f"seed {SPLIT_SEED}) train part; non-commercial research only"),
     DatasetSpec(
-        "ckplus", lambda d, _, __, ___: read_ckplus(d),
-        ("all",), "all", None, 48,
+        "ckplus", lambda d, s, __, ___: read_ckplus(d, s),
+        ("all", "valid", "test"), "all", None, 48,
         "CK+48 (extended Cohn-Kanade); non-commercial research only"),
     DatasetSpec(
         "affectnet", lambda d, s, _, __: read_affectnet(d, s),
