@@ -17,8 +17,8 @@ def test_registry_declares_every_data_set_once():
         assert spec.default_split in spec.splits and spec.native_size > 0 and spec.description
     with pytest.raises(FacemtlError, match="unknown data set 'afew'"):
         get_dataset("afew")
-    with pytest.raises(FacemtlError, match="ckplus has splits all, not 'test'"):
-        get_dataset("ckplus").read("anywhere", "test")
+    with pytest.raises(FacemtlError, match="ckplus has splits all, valid, test, not 'train'"):
+        get_dataset("ckplus").read("anywhere", "train")
 
 
 def test_cache_is_keyed_on_the_data_folder(tmp_path, ckplus_dir):
