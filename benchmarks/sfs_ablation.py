@@ -31,7 +31,7 @@ import torch
 import yaml
 
 from facemtl.data.ckplus import ckplus_folds, read_ckplus
-from facemtl.io.atomic import atomic_path
+from facemtl.io.atomic import write_json
 from facemtl.train.fersnet import FersnetConfig, FoldTrainer
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -121,8 +121,7 @@ def summarise() -> dict:
             "accuracy": sum(r["correct"] for r in mine) / sum(r["n"] for r in mine),
             "folds": folds, "fold_mean": float(np.mean(folds)), "fold_std": float(np.std(folds)),
             "folds_done": len(mine), "seconds": round(sum(r["seconds"] for r in mine), 1)}
-    with atomic_path(RESULTS / "sfs-ckplus.json") as partial:
-        partial.write_text(json.dumps(out, indent=1) + "\n")
+    write_json(RESULTS / "sfs-ckplus.json", out)
     return out
 
 

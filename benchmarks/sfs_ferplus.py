@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from sfs_ablation import read_config  # noqa: E402
 
 from facemtl.data.ferplus import read_ferplus  # noqa: E402
-from facemtl.io.atomic import atomic_path  # noqa: E402
+from facemtl.io.atomic import write_json  # noqa: E402
 from facemtl.labels import EMOTIONS  # noqa: E402
 from facemtl.train.fersnet import FoldTrainer  # noqa: E402
 
@@ -142,9 +142,7 @@ def main(argv: list[str] | None = None) -> int:
                      out[f"finetune_{extra}"]["valid"]["accuracy"],
                      out[f"finetune_{extra}"]["test"]["accuracy"])
     out["seconds"] = round(time.time() - started, 1)
-    RESULT.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_path(RESULT) as partial:
-        partial.write_text(json.dumps(out, indent=1) + "\n")
+    write_json(RESULT, out)
     print(json.dumps({k: {s: round(v[s]["accuracy"], 4) for s in ("valid", "test")}
                       for k, v in out.items() if isinstance(v, dict) and "valid" in v}))
     return 0

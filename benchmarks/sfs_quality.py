@@ -24,7 +24,7 @@ import cv2
 import numpy as np
 
 from facemtl.data.ferplus import read_ferplus
-from facemtl.io.atomic import atomic_path
+from facemtl.io.atomic import write_json
 from facemtl.runtime.model import FaceModel
 from facemtl.synthesis import FaceSynthesizer, SynthesisResult
 from facemtl.writers.annotate import write_image
@@ -84,8 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         "identity_synthesised_closer_than_different_people": float(
             np.mean(similarity > np.median(different))),
     }
-    with atomic_path(ROOT / "benchmarks/results/sfs-quality.json") as partial:
-        partial.write_text(json.dumps(result, indent=1) + "\n")
+    write_json(ROOT / "benchmarks/results/sfs-quality.json", result)
     grid = FaceSynthesizer.grid([SynthesisResult(None, crops[i], made[i]) for i in range(8)],
                                 scale=2)
     write_image(grid, ROOT / "docs/img/sfs-grid-ferplus.png", ".png")

@@ -16,7 +16,6 @@ suggested default is the fastest k (on single_face.mp4) whose pooled recall is >
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import sys
@@ -28,7 +27,7 @@ import cv2
 import numpy as np
 
 from facemtl import FaceAnalyzer, VideoAnalyzer
-from facemtl.io.atomic import atomic_path
+from facemtl.io.atomic import write_json
 from facemtl.video.pipeline import frames_from_images
 from facemtl.video.tracker import iou_matrix
 from facemtl.writers import JsonlWriter
@@ -124,8 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     keeping = [k for k in SETTINGS if report["settings"][f"every_{k}"]["pooled_recall"] >= 0.99]
     report["suggested_default"] = max(
         keeping, key=lambda k: report["settings"][f"every_{k}"]["single_face.mp4"]["fps"])
-    with atomic_path(args.out) as partial:
-        partial.write_text(json.dumps(report, indent=1) + "\n")
+    write_json(args.out, report)
     for every in SETTINGS:
         entry = report["settings"][f"every_{every}"]
         cells = "  ".join(f"{n.split('.')[0]} {v['fps']} fps {v['found']}/{v['faces']}"

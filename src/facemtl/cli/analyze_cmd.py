@@ -8,7 +8,6 @@ any file failed. A damaged video keeps the rows of the frames before the damage.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -86,7 +85,7 @@ def add_analyze_parser(commands: argparse._SubParsersAction) -> None:
 def run_analyze(args: argparse.Namespace) -> int:
     from facemtl.analyzer import FaceAnalyzer
     from facemtl.batch import FileRun, local_outcomes
-    from facemtl.io.atomic import atomic_path
+    from facemtl.io.atomic import write_json
     from facemtl.io.discover import find_inputs
     from facemtl.io.video import is_video
     from facemtl.writers import CsvWriter, JsonlFile, JsonlWriter, ParquetWriter, RunJournal
@@ -180,8 +179,7 @@ def run_analyze(args: argparse.Namespace) -> int:
     if journal:
         journal.close(finished=True)
     if args.summary and videos:
-        with atomic_path(args.summary) as partial:
-            partial.write_text(json.dumps(summaries, indent=1) + "\n")
+        write_json(args.summary, summaries)
     problems = len(failed) + tally["damaged"]
     if not args.quiet or problems or inputs.skipped:
         report_run(tally, files, todo, failed, inputs.skipped, videos,

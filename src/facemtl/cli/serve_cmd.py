@@ -38,19 +38,15 @@ def add_serve_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def run_serve(args: argparse.Namespace) -> int:
-    try:
-        import uvicorn
-
-        from facemtl.serve.settings import API_KEY_VARIABLE, SETTINGS_VARIABLE, ServeSettings
-    except ModuleNotFoundError as error:
-        raise FacemtlError(f"'serve' needs the serve extra (pip install 'facemtl[serve]'); "
-                           f"missing: {error.name}") from None
     if args.port > 65535:
         raise FacemtlError(f"--port must be 1-65535, not {args.port}")
     try:
         import fastapi  # noqa: F401
         import fastapi_offline  # noqa: F401
         import multipart  # noqa: F401
+        import uvicorn
+
+        from facemtl.serve.settings import API_KEY_VARIABLE, SETTINGS_VARIABLE, ServeSettings
     except ModuleNotFoundError as error:
         raise FacemtlError(f"'serve' needs the serve extra (pip install 'facemtl[serve]'); "
                            f"missing: {error.name}") from None

@@ -151,7 +151,7 @@ def run_predict(args: argparse.Namespace) -> int:
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
-    from facemtl.io.atomic import atomic_path
+    from facemtl.io.atomic import write_json
     from facemtl.video.classifier import CLASSIFIERS, cross_validate
 
     features, labels, groups, (video, failures) = _labelled(args)
@@ -172,6 +172,5 @@ def run_evaluate(args: argparse.Namespace) -> int:
                  if "fold_mean" in entry else "  (no training)")
         print(f"  {name:14s} {entry['accuracy']:.2%}{folds}")
     if args.json:
-        with atomic_path(args.json) as partial:
-            partial.write_text(json.dumps(result, indent=1) + "\n")
+        write_json(args.json, result)
     return 1 if failures else 0

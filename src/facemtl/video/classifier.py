@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from facemtl.errors import ModelError
-from facemtl.io.atomic import atomic_path
+from facemtl.io.atomic import atomic_path, write_json
 from facemtl.runtime.card import sha256_of
 from facemtl.video.clips import ClipFeatures
 
@@ -163,8 +163,7 @@ class ClipClassifier:
             joblib.dump(self.estimator, partial)
         card = {**self.card, "sklearn": sklearn.__version__, "file": weights.name,
                 "sha256": sha256_of(weights)}
-        with atomic_path(card_path) as partial:
-            partial.write_text(json.dumps(card, indent=1) + "\n")
+        write_json(card_path, card)
         return card_path
 
     @classmethod
