@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from facemtl.data.arrays import build_arrays
-from facemtl.data.cache import dataset_face_finder
+from facemtl.data.cache import dataset_face_finder, read_samples
 from facemtl.data.folders import recording_of
 from facemtl.data.registry import get_dataset
 from facemtl.errors import FacemtlError
@@ -28,22 +28,25 @@ EVALUATED = ("ferplus", "utkface", "ckplus", "identity")
 
 def evaluate(dataset: str, data_dir: str | Path, split: str | None = None,
              model: str | Path | FaceModel = DEFAULT_MODEL, threads: int = 0,
-             progress: bool = True) -> dict[str, Any]:
+             progress: bool = True, framing: str | None = None) -> dict[str, Any]:
     """Metrics of ``model`` on one split (default: the data set's test split, or all of a
     data set that has none). FER+ uses majority-vote labels (images whose majority is
     unknown/not-a-face dropped). CK+48 has no neutral class, so its prediction is the most
-    probable of its own 7 classes."""
+    probable of its own 7 classes. ``framing`` (default: the card's, the one the model
+    was trained on) is ``detector`` (faces re-found and cut as ``analyze`` cuts them) or
+    ``dataset`` (the data set's own crops)."""
     if dataset not in EVALUATED:
         raise FacemtlError(f"cannot evaluate on {dataset!r}; choose from {', '.join(EVALUATED)}")
     spec = get_dataset(dataset)
     split = split or spec.default_split
-    samples = spec.read(data_dir, split, ferplus_mode="majority")
     face_model = model if isinstance(model, FaceModel) else FaceModel.load(model, threads)
+    framing = framing or face_model.card.input.framing
+    samples = read_samples(dataset, data_dir, split, ferplus_mode="majority", framing=framing)
     arrays = build_arrays(samples, face_model.input_size,
                           detect=dataset_face_finder(samples, threads), progress=progress)
     outputs = predict_arrays(lambda batch: face_model.predict(list(batch)), arrays, 128)
     header = {"model": face_model.card.name, "dataset": dataset, "split": split,
-              "n": len(arrays)}
+              "framing": framing, "n": len(arrays)}
     if dataset == "identity":
         metrics = verification_metrics(outputs["embedding"],
                                        np.array([s.subject for s in samples]),
@@ -66,10 +69,12 @@ def evaluate(dataset: str, data_dir: str | Path, split: str | None = None,
     return result
 
 
-def evaluate_command(dataset: str, data_dir: str | Path, split: str, model: str) -> str:
+def evaluate_command(dataset: str, data_dir: str | Path, split: str, model: str,
+                     framing: str | None = None) -> str:
     """The shell command that reproduces one evaluation (recorded in cards)."""
+    extra = ["--framing", framing] if framing else []
     return "facemtl evaluate " + shlex.join(["--dataset", dataset, "--data", str(data_dir),
-                                             "--split", split, "--model", model])
+                                             "--split", split, "--model", model, *extra])
 
 
 def record_metrics(model: FaceModel, result: dict[str, Any], data_dir: str | Path,
@@ -84,9 +89,13 @@ def record_metrics(model: FaceModel, result: dict[str, Any], data_dir: str | Pat
         raise FacemtlError(f"{card.path}: a bundled card inside the installed package is not "
                            f"written; export a copy (facemtl export {card.name} --out DIR "
                            f"--name NAME) and record its metrics instead")
+    own_framing = result.get("framing", card.input.framing) == card.input.framing
     command = evaluate_command(result["dataset"], data_dir, result["split"],
-                               model_argument or card.name)
-    card.raw.setdefault("metrics", {})[f"{result['dataset']}/{result['split']}"] = {
+                               model_argument or card.name,
+                               None if own_framing else result["framing"])
+    key = f"{result['dataset']}/{result['split']}" + ("" if own_framing
+                                                      else f"/{result['framing']}-framing")
+    card.raw.setdefault("metrics", {})[key] = {
         "n": result["n"], "command": command, **result["metrics"],
         **({"breakdown": result["breakdown"]} if "breakdown" in result else {})}
     return card.save()

@@ -6,6 +6,7 @@ import argparse
 import json
 
 from facemtl.evaluation import EVALUATED
+from facemtl.runtime.card import FRAMINGS
 from facemtl.runtime.registry import DEFAULT_MODEL
 
 
@@ -21,6 +22,10 @@ def add_evaluate_parser(commands: argparse._SubParsersAction) -> None:
                         "identity pre-training held out")
     parser.add_argument("--model", default=DEFAULT_MODEL,
                         help=f"bundled model name or card path (default: {DEFAULT_MODEL})")
+    parser.add_argument("--framing", choices=FRAMINGS,
+                        help="how data set crops are framed: detector (faces re-found and cut "
+                        "as analyze cuts a photo) or dataset (the data set's own crops); "
+                        "default: the framing the model card says it was trained on")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     parser.add_argument("--write-card", action="store_true",
                         help="record the result in the model card's 'metrics'")
@@ -40,7 +45,8 @@ def run_evaluate(args: argparse.Namespace) -> int:
         from facemtl.writers.plot import require_matplotlib
 
         require_matplotlib("--confusion")
-    result = evaluate(args.dataset, args.data, args.split, model=model, progress=not args.quiet)
+    result = evaluate(args.dataset, args.data, args.split, model=model, progress=not args.quiet,
+                      framing=args.framing)
     if args.confusion and "expression" in result["metrics"]:
         from facemtl.writers.confusion import write_confusion_plot
 
@@ -59,7 +65,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
 
 def format_result(result: dict) -> str:
     lines = [f"model {result['model']} on {result['dataset']}/{result['split']} "
-             f"({result['n']} images)"]
+             f"({result['n']} images, {result.get('framing', 'dataset')} framing)"]
     metrics = result["metrics"]
     if "expression" in metrics:
         e = metrics["expression"]

@@ -6,6 +6,7 @@ import argparse
 import json
 
 from facemtl.errors import FacemtlError
+from facemtl.train.config import CHOICES
 
 
 def add_train_parser(commands: argparse._SubParsersAction) -> None:
@@ -29,6 +30,12 @@ def add_train_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--folder-crop", choices=("detect", "full"),
                         help="folder data: detect faces (default) or take images as face crops")
     parser.add_argument("--optimizer", choices=("adamw", "sam"))
+    parser.add_argument("--sharing", choices=CHOICES["sharing"],
+                        help="hard: one backbone under every head; selective: expression and "
+                        "attribute branches joined by ConvFLU gates")
+    parser.add_argument("--framing", choices=CHOICES["framing"],
+                        help="detector: re-frame data sets' ready crops with the runtime's "
+                        "detector, as analyze frames photos (default); dataset: keep them")
     parser.add_argument("--no-pretrained", action="store_true", help="random initialisation")
     parser.add_argument("--cache-dir", help="where cropped arrays are cached")
     parser.add_argument("--device", help="auto, cpu or cuda")
@@ -73,7 +80,8 @@ def run_train(args: argparse.Namespace) -> int:
 
     overrides = {key: getattr(args, key) for key in (
         "backbone", "input_size", "epochs", "batch_size", "lr", "limit", "max_steps", "init",
-        "cache_dir", "device", "seed", "out_dir", "folder_crop", "optimizer")}
+        "cache_dir", "device", "seed", "out_dir", "folder_crop", "optimizer", "sharing",
+        "framing")}
     if args.data:
         overrides["datasets"] = _parse_data(args.data)
     if args.no_pretrained:

@@ -105,20 +105,50 @@ def _grey_or_bgr(image: np.ndarray) -> np.ndarray:
     return image[:, :, ::-1]
 
 
+#: Sample crops that the detector cuts (see ``Sample.crop``).
+DETECTED = ("detect", "redetect")
+#: ``redetect``: grey border added around a data set's crop, as a share of its side, and the
+#: upscaling before detection. A registered 48-px face fills its frame, which the detector
+#: misses (it found 26% of 300 FER+ faces as they are, 94% with this border and scale).
+REDETECT_BORDER = 0.5
+REDETECT_SCALE = 2.0
+
+
+def redetect(image: np.ndarray, detect: Callable[[np.ndarray], Box | None]) -> Box | None:
+    """The detector's tight box of the face that fills a data set's crop, in the crop's
+    pixels (it may reach past the crop's edges; ``tight_crop`` clips it)."""
+    height, width = image.shape[:2]
+    pad_y, pad_x = int(round(height * REDETECT_BORDER)), int(round(width * REDETECT_BORDER))
+    padded = cv2.copyMakeBorder(image, pad_y, pad_y, pad_x, pad_x, cv2.BORDER_CONSTANT,
+                                value=(128, 128, 128))
+    padded = cv2.resize(padded, None, fx=REDETECT_SCALE, fy=REDETECT_SCALE,
+                        interpolation=cv2.INTER_LINEAR)
+    box = detect(padded)
+    if box is None:
+        return None
+    x, y, w, h = (v / REDETECT_SCALE for v in box)
+    return Box(x - pad_x, y - pad_y, w, h)
+
+
 def build_arrays(samples: Sequence[Sample], size: int,
                  detect: Callable[[np.ndarray], Box | None] | None = None, workers: int = 2,
                  progress: bool = True) -> FaceArrays:
     """Crop and resize every sample once.
 
-    ``detect`` maps an image to the tight face box used for ``crop == "detect"`` samples
-    (the runtime's detector, so training crops match inference crops). Where it finds no
-    face, the median relative box of the faces it did find in this set is used instead.
+    ``detect`` maps an image to the tight face box used for ``crop == "detect"`` and
+    ``"redetect"`` samples (the runtime's detector, so training crops match inference
+    crops). Where it finds no face, the median relative box of the faces it did find in
+    this set is used instead.
     """
     from tqdm import tqdm
 
     def read(sample: Sample) -> tuple[np.ndarray, Box | None]:
         image = load_image(sample.path)
-        box = detect(image) if (sample.crop == "detect" and detect is not None) else None
+        box = None
+        if detect is not None and sample.crop == "detect":
+            box = detect(image)
+        elif detect is not None and sample.crop == "redetect":
+            box = redetect(image, detect)
         return image, box
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
@@ -129,7 +159,7 @@ def build_arrays(samples: Sequence[Sample], size: int,
     fallback = tuple(np.median(np.array(relative), axis=0)) if relative else (0.0, 0.0, 1.0, 1.0)
     images = np.zeros((len(samples), size, size, 3), np.uint8)
     for index, ((image, box), sample) in enumerate(zip(loaded, samples, strict=True)):
-        if sample.crop == "detect" and box is None:
+        if sample.crop in DETECTED and box is None:
             h, w = image.shape[:2]
             box = Box(*fallback).scaled(w, h)
         if sample.crop == "box":

@@ -38,7 +38,8 @@ def build_model(config: TrainConfig) -> MultiTaskNet:
     net = create_model(config.backbone, config.input_size,
                        pretrained=config.pretrained and not config.init,
                        num_expressions=len(labels), age_head=config.age_head,
-                       num_identities=identities, identity_head=config.identity_head)
+                       num_identities=identities, identity_head=config.identity_head,
+                       sharing=config.sharing)
     if config.init:
         state = torch.load(config.init, map_location="cpu", weights_only=False)
         state = state.get("model", state)

@@ -23,11 +23,19 @@ from torch import nn
 class ConvFLU(nn.Module):
     """One ConvFLU gate for feature maps of ``channels`` channels (any spatial size)."""
 
-    def __init__(self, channels: int, kernel_size: int = 3) -> None:
+    def __init__(self, channels: int, kernel_size: int = 3, update_bias: float | None = None
+                 ) -> None:
+        """``update_bias`` gives the update gate a bias starting at that value: a negative
+        one (z near 0) lets two branches that start from the same pretrained weights begin as
+        separate networks and learn what to share, instead of mixing half their features
+        from the first step."""
         super().__init__()
         padding = kernel_size // 2
         self.reset = nn.Conv2d(2 * channels, channels, kernel_size, padding=padding, bias=False)
-        self.update = nn.Conv2d(2 * channels, channels, kernel_size, padding=padding, bias=False)
+        self.update = nn.Conv2d(2 * channels, channels, kernel_size, padding=padding,
+                                bias=update_bias is not None)
+        if update_bias is not None:
+            nn.init.constant_(self.update.bias, update_bias)
         self.candidate_other = nn.Conv2d(channels, channels, kernel_size, padding=padding,
                                          bias=False)
         self.candidate_own = nn.Conv2d(channels, channels, kernel_size, padding=padding,

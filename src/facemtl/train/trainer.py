@@ -79,7 +79,8 @@ def load_split(config: TrainConfig, split: str) -> tuple[FaceArrays, np.ndarray]
         name = split if split == "train" else get_dataset(dataset).valid_split
         parts.append(cached_arrays(dataset, folder, name, config.cache_dir,
                                    ferplus_mode=config.ferplus_mode, limit=config.limit,
-                                   progress=config.progress, folder_crop=config.folder_crop))
+                                   progress=config.progress, folder_crop=config.folder_crop,
+                                   framing=config.framing))
     if not parts:
         raise ValueError("no data sets given: set 'datasets' (e.g. ferplus: DIR, utkface: DIR)")
     if len({p.expression.shape[1] for p in parts}) > 1:
@@ -220,11 +221,12 @@ class Trainer:
         head_only = epoch < config.head_epochs
         if config.finetune_lr and not head_only:
             self.scheduler.base_lrs = [config.finetune_lr] * len(self.scheduler.base_lrs)
-        for p in net.backbone.parameters():
-            p.requires_grad_(not head_only)
+        for module in net.trunk():
+            module.requires_grad_(not head_only)
         net.train()
         if head_only:
-            net.backbone.eval()
+            for module in net.trunk():
+                module.eval()
         elif config.freeze_batchnorm:
             freeze_batchnorm(net)
 
