@@ -9,14 +9,14 @@ network out plainly: ``facemtl export accurate --out /tmp/plain --name base``, t
 ``--model /tmp/plain/base.json``.
 
 Runs the model's ONNX on FER+ valid (majority labels) and the seeded UTKFace valid split,
-with the runtime's own crops, and writes benchmarks/results/inference_options-MODEL.json.
+with the runtime's own crops, framed as the card says the model was trained, and writes
+benchmarks/results/inference_options-MODEL.json.
 The chosen options were then fixed in the model card before any test number was taken.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 from pathlib import Path
 
@@ -24,6 +24,7 @@ import numpy as np
 
 from facemtl.data.arrays import build_arrays
 from facemtl.data.cache import dataset_face_finder, read_samples
+from facemtl.io.atomic import write_json
 from facemtl.runtime import FaceModel
 from facemtl.runtime.decode import AGE_DECODERS
 from facemtl.scoring import predict_arrays, score_outputs
@@ -42,9 +43,11 @@ def main() -> None:
     if tta:
         print(f"note: {args.model} already averages flips in its graph; the 'flip' rows "
               "below average it once more")
-    results: dict[str, dict] = {"model": model.card.name, "validation": {}}
+    results: dict[str, dict] = {"model": model.card.name, "framing": model.card.input.framing,
+                                "validation": {}}
     for dataset in ("ferplus", "utkface"):
-        samples = read_samples(dataset, args.data / dataset, "valid", ferplus_mode="majority")
+        samples = read_samples(dataset, args.data / dataset, "valid", ferplus_mode="majority",
+                               framing=model.card.input.framing)
         arrays = build_arrays(samples, model.input_size, detect=dataset_face_finder(samples),
                               progress=False)
         plain = predict_arrays(lambda b: model.predict(list(b)), arrays, 128)
@@ -60,7 +63,7 @@ def main() -> None:
                     for h, v in metrics.items()}
                 print(key, results["validation"][key], flush=True)
     out = ROOT / "benchmarks" / "results" / f"inference_options-{model.card.name}.json"
-    out.write_text(json.dumps(results, indent=1) + "\n")
+    write_json(out, results)
     print(f"wrote {out}")
 
 

@@ -85,12 +85,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=Path, default=Path("runs/sharing"))
     parser.add_argument("--out", default="benchmarks/results/sharing-comparison.json")
     args = parser.parse_args(argv)
-    rows = [run_arm(arm, args.config, args.epochs, args.data, args.runs)
-            for arm in args.arms.split(",")]
-    write_json(args.out, {"command": "python benchmarks/sharing_comparison.py "
-                                     + " ".join(argv if argv is not None else sys.argv[1:]),
-                          "config": args.config, "epochs": args.epochs, "arms": rows})
-    print(f"wrote {args.out}")
+    rows = []
+    for arm in args.arms.split(","):  # written after every arm: a stopped run keeps its arms
+        rows.append(run_arm(arm, args.config, args.epochs, args.data, args.runs))
+        write_json(args.out, {"command": "python benchmarks/sharing_comparison.py "
+                                         + " ".join(argv if argv is not None else sys.argv[1:]),
+                              "config": args.config, "epochs": args.epochs, "arms": rows})
+        print(f"wrote {args.out} ({len(rows)} arms)", flush=True)
     return 0
 
 
