@@ -142,3 +142,22 @@ def test_record_metrics_writes_the_reproducing_command(tmp_path, ckplus_dir, mon
     with pytest.raises(FacemtlError, match="inside the installed package is not written"):
         evaluation.record_metrics(bundled, result, ckplus_dir)
     assert bundled.card.path.read_bytes() == before
+
+
+def test_evaluate_follows_the_card_framing_and_records_another(tmp_path, ckplus_dir):
+    """``evaluate`` frames data sets as the card says the model was trained; another framing
+    is measured on request and recorded under its own key, with its flag in the command."""
+    import facemtl.evaluation as evaluation
+
+    model = FaceModel(copy_card(tmp_path))
+    assert model.card.input.framing == "dataset"
+    own = evaluation.evaluate("ckplus", ckplus_dir, "valid", model=model, progress=False)
+    other = evaluation.evaluate("ckplus", ckplus_dir, "valid", model=model, progress=False,
+                                framing="detector")
+    assert (own["framing"], other["framing"]) == ("dataset", "detector")
+    assert own["n"] == other["n"] == 468
+    assert own["metrics"] != other["metrics"]  # other crops, other answers
+    path = evaluation.record_metrics(model, other, ckplus_dir, str(tmp_path / "copy.json"))
+    metrics = json.loads(path.read_text())["metrics"]
+    assert "ckplus/valid" not in metrics
+    assert metrics["ckplus/valid/detector-framing"]["command"].endswith("--framing detector")
