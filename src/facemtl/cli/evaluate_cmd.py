@@ -65,7 +65,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
 
 def format_result(result: dict) -> str:
     lines = [f"model {result['model']} on {result['dataset']}/{result['split']} "
-             f"({result['n']} images, {result.get('framing', 'dataset')} framing)"]
+             f"({result['n']} images, {result['framing']} framing)"]
     metrics = result["metrics"]
     if "expression" in metrics:
         e = metrics["expression"]

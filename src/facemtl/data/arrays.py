@@ -144,12 +144,9 @@ def build_arrays(samples: Sequence[Sample], size: int,
 
     def read(sample: Sample) -> tuple[np.ndarray, Box | None]:
         image = load_image(sample.path)
-        box = None
-        if detect is not None and sample.crop == "detect":
-            box = detect(image)
-        elif detect is not None and sample.crop == "redetect":
-            box = redetect(image, detect)
-        return image, box
+        if detect is None or sample.crop not in DETECTED:
+            return image, None
+        return image, detect(image) if sample.crop == "detect" else redetect(image, detect)
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
         loaded = list(tqdm(pool.map(read, samples), total=len(samples), disable=not progress,

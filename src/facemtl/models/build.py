@@ -16,17 +16,12 @@ if TYPE_CHECKING:
     from facemtl.train.config import TrainConfig
 
 
-def init_is_model(config: TrainConfig) -> bool:
-    """``init`` names an exported/bundled model (ONNX, batch norms folded), not a .pt file."""
-    return bool(config.init) and not str(config.init).endswith((".pt", ".pth"))
-
-
 def build_model(config: TrainConfig) -> MultiTaskNet:
     """The network a run starts from: ImageNet or random weights, a state-dict file, or a
     bundled/exported ONNX model (``init: fast``, a card path) rebuilt in torch."""
     labels = expression_labels(config)
     identities = identity_count(config)
-    if init_is_model(config):
+    if config.init_is_model:
         from facemtl.models.from_onnx import load_onnx_model
         from facemtl.runtime.registry import resolve_model
 

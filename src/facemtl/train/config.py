@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from facemtl.errors import FacemtlError
+from facemtl.runtime.card import FRAMINGS
 from facemtl.runtime.decode import AGE_DECODERS
 
 
@@ -27,7 +28,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "age_decoder": tuple(d for d in AGE_DECODERS if d != "regression"),
     "optimizer": ("adamw", "sam"),
     "sharing": ("hard", "selective"),
-    "framing": ("dataset", "detector"),
+    "framing": FRAMINGS,
 }
 
 
@@ -83,6 +84,12 @@ class TrainConfig:
     def __post_init__(self) -> None:
         self.validate()
 
+    @property
+    def init_is_model(self) -> bool:
+        """``init`` names an exported/bundled model (ONNX, batch norms folded), not a .pt
+        file."""
+        return bool(self.init) and not str(self.init).endswith((".pt", ".pth"))
+
     @classmethod
     def from_file(cls, path: str | Path | None, **overrides: Any) -> TrainConfig:
         """Read a YAML config and apply ``overrides`` (flags); every value is checked here,
@@ -125,7 +132,7 @@ class TrainConfig:
         for name in ("epochs", "batch_size", "input_size"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"key '{name}' must be at least 1, got {getattr(self, name)}")
-        if self.sharing != "hard" and self.init and not str(self.init).endswith((".pt", ".pth")):
+        if self.sharing != "hard" and self.init_is_model:
             raise ConfigError(f"key 'sharing: {self.sharing}' cannot start from the exported "
                               f"model {self.init!r} (its network is hard-shared): use a .pt "
                               "checkpoint or ImageNet weights")

@@ -25,7 +25,7 @@ from facemtl.data.cache import cached_arrays
 from facemtl.data.registry import get_dataset
 from facemtl.io.atomic import atomic_path
 from facemtl.models import HEADS, MultiTaskNet
-from facemtl.models.build import build_model, expression_labels, init_is_model
+from facemtl.models.build import build_model, expression_labels
 from facemtl.scoring import brief_metrics, predict_arrays, score_outputs, selection_score, summary_line
 from facemtl.train.augment import augment
 from facemtl.train.config import TrainConfig
@@ -128,7 +128,7 @@ class Trainer:
 
     def __init__(self, config: TrainConfig, resume: bool = True) -> None:
         changes: dict[str, Any] = {}
-        if init_is_model(config):
+        if config.init_is_model:
             changes["freeze_batchnorm"] = True  # ONNX weights have their batch norms folded in
         if not config.labels and "folder" in config.datasets:
             changes["labels"] = expression_labels(config)  # saved with checkpoints, for export
