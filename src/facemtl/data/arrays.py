@@ -109,7 +109,8 @@ def _grey_or_bgr(image: np.ndarray) -> np.ndarray:
 DETECTED = ("detect", "redetect")
 #: ``redetect``: grey border added around a data set's crop, as a share of its side, and the
 #: upscaling before detection. A registered 48-px face fills its frame, which the detector
-#: misses (it found 26% of 300 FER+ faces as they are, 94% with this border and scale).
+#: misses (it found 78 of 300 FER+ valid faces as they are, 281 with this border and
+#: scale: benchmarks/data_facts.py).
 REDETECT_BORDER = 0.5
 REDETECT_SCALE = 2.0
 
