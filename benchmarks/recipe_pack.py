@@ -37,7 +37,7 @@ MANIFEST = "pack.json"
 def cache_key(config: TrainConfig) -> dict[str, str]:
     """The config keys besides data set and split that name a cache."""
     return {"ferplus_mode": config.ferplus_mode, "framing": config.framing,
-            "folder_crop": config.folder_crop}
+            "folder_crop": config.folder_crop, "limit": config.limit}
 
 
 def pack(config: TrainConfig, out: Path) -> dict[str, dict]:
@@ -50,7 +50,7 @@ def pack(config: TrainConfig, out: Path) -> dict[str, dict]:
         for split in ("train", get_dataset(dataset).valid_split):
             key = cache_key(config)
             source = Path(config.cache_dir) / (cache_name(dataset, folder, split, **key) + ".npz")
-            arrays = cached_arrays(dataset, folder, split, config.cache_dir, **key)
+            arrays = cached_arrays(dataset, folder, split, config.cache_dir, progress=False, **key)
             name = f"{split}.npz"
             if arrays.size <= config.input_size:
                 shutil.copyfile(source, part / name)
@@ -67,7 +67,7 @@ def unpack(part: Path, data: Path, cache_dir: Path) -> list[Path]:
     """Copy a part's files to the cache names the trainer computes for ``data/DATASET``."""
     manifest = json.loads((part / MANIFEST).read_text())
     dataset = manifest["dataset"]
-    key = {k: manifest[k] for k in ("ferplus_mode", "framing", "folder_crop")}
+    key = {k: manifest.get(k) for k in ("ferplus_mode", "framing", "folder_crop", "limit")}
     cache_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for name, entry in manifest["files"].items():
