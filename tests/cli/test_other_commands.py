@@ -39,7 +39,8 @@ def test_models_lists_the_bundled_models():
     names = [line.split()[0] for line in result.stdout.splitlines() if not line.startswith(" ")]
     assert names == ["accurate", "fast", "fersnet_ckplus"]
     assert result.stdout.count("ferplus/test") == 2
-    assert "flip TTA" in result.stdout and "int8" in result.stdout
+    assert "fast  efficientnet_lite0  64px rgb  flip TTA  detector framing" in result.stdout
+    assert "accurate  efficientnet_lite0  96px rgb  flip TTA  dataset framing" in result.stdout
     assert "fersnet_ckplus  synthesis  48px grey" in result.stdout
 
 

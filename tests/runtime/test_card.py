@@ -149,15 +149,18 @@ def test_evaluate_follows_the_card_framing_and_records_another(tmp_path, ckplus_
     is measured on request and recorded under its own key, with its flag in the command."""
     import facemtl.evaluation as evaluation
 
-    model = FaceModel(copy_card(tmp_path))
-    assert model.card.input.framing == "dataset"
+    model = FaceModel(copy_card(tmp_path))  # fast: trained on the detector's framing
+    assert model.card.input.framing == "detector"
+    assert ModelCard.load(resolve_model("accurate")).input.framing == "dataset"
     own = evaluation.evaluate("ckplus", ckplus_dir, "valid", model=model, progress=False)
     other = evaluation.evaluate("ckplus", ckplus_dir, "valid", model=model, progress=False,
-                                framing="detector")
-    assert (own["framing"], other["framing"]) == ("dataset", "detector")
+                                framing="dataset")
+    assert (own["framing"], other["framing"]) == ("detector", "dataset")
     assert own["n"] == other["n"] == 468
     assert own["metrics"] != other["metrics"]  # other crops, other answers
+    recorded = model.card.raw["metrics"]["ckplus/valid"]["expression"]["accuracy"]
+    assert own["metrics"]["expression"]["accuracy"] == pytest.approx(recorded, abs=1e-6)
     path = evaluation.record_metrics(model, other, ckplus_dir, str(tmp_path / "copy.json"))
     metrics = json.loads(path.read_text())["metrics"]
-    assert "ckplus/valid" not in metrics
-    assert metrics["ckplus/valid/detector-framing"]["command"].endswith("--framing detector")
+    assert metrics["ckplus/valid"]["expression"]["accuracy"] == recorded  # left as it was
+    assert metrics["ckplus/valid/dataset-framing"]["command"].endswith("--framing dataset")

@@ -28,7 +28,8 @@ def run_models(args: argparse.Namespace) -> int:
         trained = [name for name, head in card.heads.items() if head.trained]
         inference = card.inference
         options = (["flip TTA"] if inference.get("test_time_augmentation") else []) + \
-            (["int8"] if inference.get("quantization") else [])
+            (["int8"] if inference.get("quantization") else []) + \
+            [f"{card.input.framing} framing"]  # how its figures' faces were cut
         print(f"{card.name}  {card.backbone}  {card.input.size}px {card.input.colour}"
               f"{''.join('  ' + o for o in options)}  heads: {', '.join(trained)}")
         for key, values in card.raw.get("metrics", {}).items():

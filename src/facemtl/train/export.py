@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime
 from pathlib import Path
 
@@ -57,7 +58,8 @@ def _quantize(onnx_path: Path, card_path: Path, calibration: dict[str, str],
     from facemtl.train.quantize import calibration_crops, quantize_int8
 
     card = ModelCard.load(card_path)
-    crops = calibration_crops(calibration, card.input_size, cache_dir)
+    crops = calibration_crops(calibration, card.input_size, cache_dir,
+                              framing=card.input.framing)
     quantize_int8(onnx_path, onnx_path, crops)
     card.raw["inference"]["quantization"] = {
         "weights": "int8 per channel", "activations": "uint8",
@@ -115,10 +117,11 @@ def export_checkpoint(checkpoint: str | Path, out_dir: str | Path, name: str,
     """Write ``NAME.onnx`` and ``NAME.json`` into ``out_dir``; returns both paths."""
     state = torch.load(checkpoint, map_location="cpu", weights_only=False)
     config = TrainConfig(**state["config"])
-    config.pretrained, config.init = False, None
     # An identity classifier (pre-training) is not part of the exported model.
     config.datasets = {k: v for k, v in config.datasets.items() if k != "identity"}
-    net = build_model(config)
+    # The checkpoint holds every weight: build the bare network, but keep the training
+    # config's own pretrained/init for the card (what the network was trained from).
+    net = build_model(dataclasses.replace(config, pretrained=False, init=None))
     net.load_state_dict({k: v for k, v in state["model"].items()
                          if not k.startswith("identity.")})
     net.eval()

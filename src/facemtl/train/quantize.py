@@ -1,7 +1,9 @@
 """Static int8 quantisation of an exported model (ONNX Runtime's QDQ format).
 
-The ``fast`` model is the same network as ``accurate`` with its convolutions in int8:
-about 2.5x faster per face on a CPU for a small accuracy cost (docs/MODELS.md). Weights are
+``facemtl export --int8`` writes a model's convolutions in int8: about 2.5x faster per face
+on a CPU for a small accuracy cost (``fast`` 0.2 was ``accurate``'s network so; on the CPU
+recipe's network it cost 0.9 points of FER+ validation, so ``fast`` 0.3 ships in float:
+docs/MODELS.md). Weights are
 quantised per channel; activation ranges come from calibration crops of the *training*
 splits (never validation or test), with entropy (KL) calibration; the task heads (Gemm) stay
 in float, since they are tiny and the age bins are sensitive to rounding.
@@ -23,13 +25,15 @@ CALIBRATION_BATCH = 16
 
 
 def calibration_crops(datasets: dict[str, str], size: int, cache_dir: str | Path,
-                      per_dataset: int = CALIBRATION_PER_DATASET, seed: int = 0) -> np.ndarray:
-    """A seeded sample of train-split crops (uint8, N x size x size x 3) per data set."""
+                      per_dataset: int = CALIBRATION_PER_DATASET, seed: int = 0,
+                      framing: str = "dataset") -> np.ndarray:
+    """A seeded sample of train-split crops (uint8, N x size x size x 3) per data set, framed
+    as the model was trained (its card's ``input.framing``)."""
     rng = np.random.default_rng(seed)
     parts = []
     for dataset, folder in datasets.items():
         arrays = cached_arrays(dataset, folder, "train", cache_dir, ferplus_mode="soft",
-                               progress=False)
+                               progress=False, framing=framing)
         chosen = rng.choice(len(arrays), min(per_dataset, len(arrays)), replace=False)
         parts.append(arrays.subset(np.sort(chosen)).resized(size).images)
     if not parts:
