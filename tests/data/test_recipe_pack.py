@@ -45,6 +45,7 @@ def test_a_pack_lands_under_the_names_the_trainer_computes_elsewhere(tmp_path, u
                          cache_dir=str(tmp_path / "here"), framing="detector")
     manifest = pack.pack(config, tmp_path / "pack")["utkface"]
     assert manifest["files"]["train.npz"]["faces"] == 3
+    assert 0 < manifest["files"]["train.npz"]["mean_abs_change"] < 4
     # there: another data path that does not exist, another cache folder
     there = tmp_path / "there" / "data"
     written = pack.unpack(tmp_path / "pack" / "utkface", there, tmp_path / "cache")

@@ -75,9 +75,9 @@ class FaceArrays:
     def save(self, path: str | Path, quality: int = 90, codec: str = "jpg") -> None:
         """Write an NPZ with encoded crops; written to a temp name, then renamed.
 
-        ``codec`` is ``jpg`` (the caches) or ``webp`` (about 40% smaller at the same quality
-        on 64-px colour faces, for packs that must travel under a size limit); ``load``
-        decodes either."""
+        ``codec`` is ``jpg`` (the caches) or ``webp`` (smaller at the same quality, for packs
+        that must travel under a size limit: benchmarks/recipe_pack.py); ``load`` decodes
+        either."""
         flag = {"jpg": cv2.IMWRITE_JPEG_QUALITY, "webp": cv2.IMWRITE_WEBP_QUALITY}[codec]
         encoded = [cv2.imencode(f".{codec}", _grey_or_bgr(image), [flag, quality])[1]
                    for image in self.images]
