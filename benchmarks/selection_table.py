@@ -1,0 +1,94 @@
+"""Print a model choice's validation table (docs/MODELS.md) from the committed JSON results,
+with each candidate's selection score computed by the trainer's own formula, so the table
+and the choice it records come from a command rather than from hand arithmetic.
+
+    python benchmarks/selection_table.py benchmarks/choices/fast-0.3.json
+
+A choice file lists candidates. Each figure is a *locator*: a results file under
+benchmarks/results and a path into it; a path step that is an object picks the list item
+whose fields match it. ``options`` + ``variant`` is shorthand for the four figures
+``benchmarks/inference_options.py`` writes (FER+ valid, UTKFace valid age MAE with the
+expectation decoder, gender, ethnicity); any figure may be given on its own instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from facemtl.scoring import selection_score
+
+RESULTS = Path(__file__).resolve().parent / "results"
+FIGURES = ("ferplus", "mae", "gender", "ethnicity", "ckplus", "ms")
+
+
+def locate(locator: dict[str, Any]) -> float:
+    """The number a locator points at: ``{"file": ..., "path": [key | {field: value}, ...]}``."""
+    value: Any = json.loads((RESULTS / locator["file"]).read_text())
+    for step in locator["path"]:
+        if isinstance(step, dict):
+            matches = [item for item in value
+                       if all(item.get(k) == v for k, v in step.items())]
+            if len(matches) != 1:
+                raise SystemExit(f"{locator['file']}: {len(matches)} items match {step}")
+            value = matches[0]
+        else:
+            value = value[step]
+    return float(value)
+
+
+def figures(row: dict[str, Any]) -> dict[str, float]:
+    """All figures of one candidate, from its ``options`` shorthand and explicit locators."""
+    found: dict[str, float] = {}
+    if "options" in row:
+        variant, file = row.get("variant", "plain"), row["options"]
+        utk = ["validation", f"utkface/{variant}/age=expectation"]
+        found["ferplus"] = locate({"file": file,
+                                   "path": ["validation", f"ferplus/{variant}", "expression"]})
+        found["mae"] = locate({"file": file, "path": [*utk, "age"]})
+        found["gender"] = locate({"file": file, "path": [*utk, "gender"]})
+        found["ethnicity"] = locate({"file": file, "path": [*utk, "ethnicity"]})
+    for name in FIGURES:
+        if name in row:
+            found[name] = locate(row[name])
+    return found
+
+
+def score(found: dict[str, float]) -> float:
+    """The trainer's selection score over FER+, gender, ethnicity and age."""
+    return selection_score({"expression": {"accuracy": found["ferplus"]},
+                            "gender": {"accuracy": found["gender"]},
+                            "ethnicity": {"accuracy": found["ethnicity"]},
+                            "age": {"mae": found["mae"]}})
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("choice", type=Path, help="a JSON file under benchmarks/choices")
+    args = parser.parse_args()
+    choice = json.loads(args.choice.read_text())
+    rows = [(row["label"], figures(row)) for row in choice["candidates"]]
+    scores = [score(found) for _, found in rows]
+    print(f"{choice['question']}\n")
+    print("| candidate | FER+ valid | UTKFace valid age MAE | gender | ethnicity |"
+          " CK+48 valid half | selection score | ms per face |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    for (label, found), value in zip(rows, scores, strict=True):
+        pct = {k: f"{found[k]:.2%}" if k in found else "–"
+               for k in ("ferplus", "gender", "ethnicity", "ckplus")}
+        ms = f"{found['ms']:.2f}" if "ms" in found else "–"
+        print(f"| {label} | {pct['ferplus']} | {found['mae']:.2f} | {pct['gender']} | "
+              f"{pct['ethnicity']} | {pct['ckplus']} | {value:.3f} | {ms} |")
+    best = highest(choice)
+    print(f"\nhighest selection score: {best}; chosen: {choice['chosen']}")
+
+
+def highest(choice: dict[str, Any]) -> str:
+    """The label of the candidate with the highest selection score."""
+    return max(choice["candidates"], key=lambda row: score(figures(row)))["label"]
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,39 @@
+"""Every recorded model choice (benchmarks/choices/*.json) still follows from the committed
+validation results: the candidate the docs say was chosen has the highest selection score."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CHOICES = sorted((ROOT / "benchmarks" / "choices").glob("*.json"))
+
+
+def _selection_table():
+    spec = importlib.util.spec_from_file_location("selection_table",
+                                                  ROOT / "benchmarks" / "selection_table.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("path", CHOICES, ids=[p.stem for p in CHOICES])
+def test_the_chosen_candidate_scores_highest_on_validation(path):
+    choice = json.loads(path.read_text())
+    table = _selection_table()
+    for row in choice["candidates"]:
+        found = table.figures(row)
+        assert {"ferplus", "mae", "gender", "ethnicity"} <= set(found), row["label"]
+        assert all(0 < found[k] < 1 for k in ("ferplus", "gender", "ethnicity"))
+    assert table.highest(choice) == choice["chosen"]
+
+
+def test_a_locator_that_matches_nothing_is_a_clear_error():
+    table = _selection_table()
+    with pytest.raises(SystemExit, match="0 items match"):
+        table.locate({"file": "framing-cost-issue2-models.json",
+                      "path": ["rows", {"model": "nobody"}, "detector", "accuracy"]})
