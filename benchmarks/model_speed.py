@@ -2,9 +2,10 @@
 one thread, batch 1, ONNX Runtime, after warm-up), plus the whole pipeline on
 multi_face.jpg with each model.
 
-    python benchmarks/model_speed.py [--models fast accurate] [--repeat 300]
+    python benchmarks/model_speed.py [--models fast accurate] [--repeat 300] [--out FILE]
 
-Writes benchmarks/results/model_speed.json. Two figures per model: the ONNX Runtime call
+A model is a bundled name or a card, optionally labelled: ``"accurate 0.2=DIR/old.json"``.
+Writes benchmarks/results/model_speed.json (or ``--out``). Two figures per model: the ONNX Runtime call
 alone (``session.run`` on one preprocessed face) and ``FaceModel.predict`` (resizing the crop,
 the call, decoding the outputs). Each is the median over ``--repeat`` calls, taken in blocks
 of 50 after 10 warm-up calls per block; the blocks alternate between the models, so that a
@@ -18,6 +19,8 @@ import argparse
 import json
 import os
 import platform
+import shlex
+import sys
 import time
 from pathlib import Path
 
@@ -36,13 +39,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", nargs="+", default=["fast", "accurate"])
     parser.add_argument("--repeat", type=int, default=300)
+    parser.add_argument("--out", type=Path,
+                        default=ROOT / "benchmarks" / "results" / "model_speed.json")
     args = parser.parse_args()
+    sources = dict(item.partition("=")[::2] if "=" in item else (item, item)
+                   for item in args.models)
+    args.models = list(sources)
 
     image = load_image(MEDIA / "multi_face.jpg")
-    detector_view = FaceAnalyzer(model=args.models[0])
+    detector_view = FaceAnalyzer(model=sources[args.models[0]])
     detections = detector_view.detector.detect(image)
-    models = {name: FaceModel.load(name, threads=1) for name in args.models}
-    analyzers = {name: FaceAnalyzer(model=name) for name in args.models}
+    models = {name: FaceModel.load(sources[name], threads=1) for name in args.models}
+    analyzers = {name: FaceAnalyzer(model=sources[name]) for name in args.models}
     crops = {name: [analyzers[name].crop(image, d) for d in detections][:1]
              for name in args.models}
     feeds = {name: {models[name].session.get_inputs()[0].name:
@@ -68,6 +76,7 @@ def main() -> None:
             block(lambda m=model, c=crop: m.predict(c), timings[name])
             block(lambda a=analyzer: a.analyze_array(image), pipeline[name], n=3)
     results = {
+        "command": "python benchmarks/model_speed.py " + shlex.join(sys.argv[1:]),
         "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",
         "conditions": "onnxruntime, 1 thread, batch 1, after 20 warm-up calls; median",
         "models": {name: {
@@ -83,8 +92,7 @@ def main() -> None:
         a, b = args.models
         results[f"{b}_over_{a}_per_face"] = (results["models"][b]["ms_per_face"]
                                              / results["models"][a]["ms_per_face"])
-    out = ROOT / "benchmarks" / "results" / "model_speed.json"
-    out.write_text(json.dumps(results, indent=2) + "\n")
+    args.out.write_text(json.dumps(results, indent=2) + "\n")
     print(json.dumps(results, indent=2))
 
 

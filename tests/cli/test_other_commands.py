@@ -40,7 +40,8 @@ def test_models_lists_the_bundled_models():
     assert names == ["accurate", "fast", "fersnet_ckplus"]
     assert result.stdout.count("ferplus/test") == 2
     assert "fast  efficientnet_lite0  64px rgb  flip TTA  detector framing" in result.stdout
-    assert "accurate  efficientnet_lite0  96px rgb  flip TTA  dataset framing" in result.stdout
+    assert ("accurate  mean of fast 0.3.0 (64px) + accurate 0.2.0 (96px)  96px rgb  flip TTA  "
+            "detector framing") in result.stdout
     assert "fersnet_ckplus  synthesis  48px grey" in result.stdout
 
 
@@ -52,7 +53,7 @@ def test_train_rejects_malformed_data_argument():
 
 def test_failed_int8_export_leaves_no_model(tmp_path):
     pytest.importorskip("torch")
-    result = run_cli("export", "accurate", "--out", str(tmp_path / "out"), "--name", "q",
+    result = run_cli("export", "fast", "--out", str(tmp_path / "out"), "--name", "q",
                      "--int8", f"ferplus={tmp_path / 'missing'}")
     assert result.returncode == 2
     assert "label file not found" in result.stderr and "Traceback" not in result.stderr

@@ -30,7 +30,10 @@ def run_models(args: argparse.Namespace) -> int:
         options = (["flip TTA"] if inference.get("test_time_augmentation") else []) + \
             (["int8"] if inference.get("quantization") else []) + \
             [f"{card.input.framing} framing"]  # how its figures' faces were cut
-        print(f"{card.name}  {card.backbone}  {card.input.size}px {card.input.colour}"
+        members = card.raw.get("ensemble") or []
+        network = ("mean of " + " + ".join(f"{m['name']} {m['version']} ({m['input']['size']}px)"
+                                           for m in members)) if members else card.backbone
+        print(f"{card.name}  {network}  {card.input.size}px {card.input.colour}"
               f"{''.join('  ' + o for o in options)}  heads: {', '.join(trained)}")
         for key, values in card.raw.get("metrics", {}).items():
             figures = []

@@ -47,8 +47,10 @@ def add_train_parser(commands: argparse._SubParsersAction) -> None:
 
     export = commands.add_parser(
         "export", help="export a checkpoint to ONNX + model card (needs the [train] extra)")
-    export.add_argument("checkpoint", help="best.pt written by facemtl train, or a bundled "
-                        "model / card to re-export with other inference options")
+    export.add_argument("checkpoint", nargs="+", metavar="SOURCE",
+                        help="best.pt written by facemtl train, or a bundled model / card to "
+                        "re-export with other inference options; two or more bundled models "
+                        "/ cards: one ensemble graph whose heads are their mean")
     export.add_argument("--out", required=True, help="output folder for NAME.onnx and NAME.json")
     export.add_argument("--name", required=True, help="model name, e.g. base")
     export.add_argument("--version", default="0.1.0")
@@ -61,6 +63,10 @@ def add_train_parser(commands: argparse._SubParsersAction) -> None:
                         "(repeatable; e.g. ferplus=DIR utkface=DIR); bundled/card sources")
     export.add_argument("--cache-dir", default=".cache/facemtl",
                         help="where cropped arrays are cached")
+    export.add_argument("--member", type=int, metavar="N",
+                        help="write out network N (0, 1, ...) of an ensemble model")
+    export.add_argument("--framing", choices=("detector", "dataset"),
+                        help="an ensemble's framing, when its members' differ")
     export.set_defaults(func=run_export)
 
 
@@ -97,10 +103,26 @@ def run_train(args: argparse.Namespace) -> int:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    from facemtl.train.export import export_model
+    if len(args.checkpoint) > 1:
+        from facemtl.train.ensemble import export_ensemble
 
-    onnx_path, card_path = export_model(args.checkpoint, args.out, args.name, args.version,
-                                        args.flip_tta, args.age_decoder,
-                                        _parse_data(args.int8) or None, args.cache_dir)
+        options = [flag for flag, value in (("--flip-tta", args.flip_tta),
+                                            ("--age-decoder", args.age_decoder),
+                                            ("--int8", args.int8), ("--member", args.member))
+                   if value not in (None, False, [])]
+        if options:
+            raise FacemtlError(f"{' '.join(options)}: not for an ensemble (it keeps each "
+                               "member's own options; export the members with them first)")
+        onnx_path, card_path = export_ensemble(args.checkpoint, args.out, args.name,
+                                               args.version, args.framing)
+    else:
+        from facemtl.train.export import export_model
+
+        if args.framing:
+            raise FacemtlError("--framing: only for an ensemble (two or more sources)")
+        onnx_path, card_path = export_model(args.checkpoint[0], args.out, args.name,
+                                            args.version, args.flip_tta, args.age_decoder,
+                                            _parse_data(args.int8) or None, args.cache_dir,
+                                            args.member)
     print(f"wrote {onnx_path} and {card_path}")
     return 0

@@ -21,12 +21,20 @@ from facemtl.models.factory import create_model
 from facemtl.models.multitask import MultiTaskNet
 
 
-def _onnx_tensors(path: Path) -> tuple[dict[str, np.ndarray], list[tuple[str, str | None]]]:
-    """All initialisers by name, and (weight, bias) names of the Conv nodes in graph order."""
+def _onnx_tensors(path: Path, prefix: str = ""
+                  ) -> tuple[dict[str, np.ndarray], list[tuple[str, str | None]]]:
+    """All initialisers by name, and (weight, bias) names of the Conv nodes in graph order.
+
+    ``prefix`` keeps one member of an ensemble graph (``facemtl.train.ensemble``): only its
+    nodes, and its tensors under their names without the prefix."""
     import onnx
     from onnx import numpy_helper
 
     graph = onnx.load(str(path)).graph
+    if prefix:
+        nodes = [n for n in graph.node if n.name.startswith(prefix)]
+        del graph.node[:]
+        graph.node.extend(nodes)
     tensors = {t.name: numpy_helper.to_array(t) for t in graph.initializer}
     for node in graph.node:  # some exporters keep small weights as Constant nodes
         if node.op_type == "Constant" and node.output:
@@ -40,6 +48,10 @@ def _onnx_tensors(path: Path) -> tuple[dict[str, np.ndarray], list[tuple[str, st
             tensors[node.output[0]] = _dequantize(*(tensors[i] for i in node.input), axis=axis)
     convs = [(n.input[1], n.input[2] if len(n.input) > 2 else None)
              for n in graph.node if n.op_type == "Conv"]
+    if prefix:
+        tensors = {k.removeprefix(prefix): v for k, v in tensors.items() if k.startswith(prefix)}
+        convs = [(w.removeprefix(prefix), b.removeprefix(prefix) if b else None)
+                 for w, b in convs]
     return tensors, convs
 
 
@@ -69,27 +81,40 @@ def _conv_bn_pairs(backbone: nn.Module) -> list[tuple[nn.Conv2d, nn.BatchNorm2d]
 
 
 def load_onnx_model(card_path: str | Path, input_size: int | None = None,
-                    num_expressions: int | None = None) -> MultiTaskNet:
+                    num_expressions: int | None = None, member: int | None = None
+                    ) -> MultiTaskNet:
     """The torch ``MultiTaskNet`` carrying the weights of the ONNX model behind a card.
 
     ``input_size`` may differ from the card's (convolution weights do not depend on it).
     ``num_expressions`` other than the card's gives a fresh expression head (a user's new
-    label set). Shapes are checked tensor by tensor; any other mismatch is an error.
+    label set). ``member`` picks one network of an ensemble card (0, 1, ... as its
+    ``ensemble`` list says); an ensemble needs it. Shapes are checked tensor by tensor; any
+    other mismatch is an error.
     """
     from facemtl.runtime.card import ModelCard
 
     card = ModelCard.load(card_path)
-    size = input_size or card.input.size
+    members = card.raw.get("ensemble") or []
+    if members and member is None:
+        raise ValueError(f"{card.path}: an ensemble of {len(members)} networks; pick one "
+                         f"(member 0..{len(members) - 1}: "
+                         f"{', '.join(str(m['name']) for m in members)})")
+    if member is not None and not 0 <= member < len(members):
+        raise ValueError(f"{card.path}: no ensemble member {member}")
+    chosen = members[member] if member is not None else {}
+    backbone = chosen.get("backbone", card.backbone)
+    spec = chosen.get("input", card.raw["input"])
+    size = input_size or int(spec["size"])
     own_labels = len(card.labels("expression"))
     classes = num_expressions or own_labels
     regression = card.head("age").decoder == "regression"
-    net = create_model(card.backbone, size, pretrained=False, num_expressions=classes,
+    net = create_model(backbone, size, pretrained=False, num_expressions=classes,
                        age_head="regression" if regression else "bins")
-    tensors, convs = _onnx_tensors(card.onnx_path)
+    tensors, convs = _onnx_tensors(card.onnx_path, chosen.get("prefix", ""))
     pairs = _conv_bn_pairs(net.backbone)
     if len(pairs) != len(convs):
         raise ValueError(f"{card.onnx_path}: {len(convs)} convolutions in the ONNX graph, "
-                         f"{len(pairs)} in {card.backbone}")
+                         f"{len(pairs)} in {backbone}")
     with torch.no_grad():
         for (conv, bn), (weight_name, bias_name) in zip(pairs, convs, strict=True):
             weight = torch.from_numpy(tensors[weight_name].copy())
@@ -117,7 +142,6 @@ def load_onnx_model(card_path: str | Path, input_size: int | None = None,
                                  f"{tuple(value.shape)}")
             head_state[name] = torch.from_numpy(tensors[key].copy())
         net.load_state_dict(head_state, strict=False)
-    if list(net.mean) != list(card.raw["input"]["mean"]) or \
-            list(net.std) != list(card.raw["input"]["std"]):
-        raise ValueError(f"{card_path}: mean/std differ from {card.backbone}'s")
+    if list(net.mean) != list(spec["mean"]) or list(net.std) != list(spec["std"]):
+        raise ValueError(f"{card_path}: mean/std differ from {backbone}'s")
     return net

@@ -10,6 +10,7 @@ from pathlib import Path
 import torch
 
 from facemtl.data.registry import get_dataset
+from facemtl.errors import ModelError
 from facemtl.io.atomic import atomic_path
 from facemtl.labels import AGE_BINS, ETHNICITIES, GENDERS
 from facemtl.models import HEADS
@@ -17,6 +18,8 @@ from facemtl.models.build import build_model, expression_labels
 from facemtl.models.multitask import PredictWrapper
 from facemtl.runtime.card import CARD_FORMAT, ModelCard, sha256_of
 from facemtl.train.config import TrainConfig
+
+EMBEDDING_NOTE = "pooled backbone features; the runtime L2-normalises them"
 
 #: The card's one-line description of the network, per ``sharing``.
 ARCHITECTURES = {
@@ -30,17 +33,19 @@ ARCHITECTURES = {
 def export_model(source: str | Path, out_dir: str | Path, name: str, version: str = "0.1.0",
                  flip_tta: bool = False, age_decoder: str | None = None,
                  int8_calibration: dict[str, str] | None = None,
-                 cache_dir: str | Path = ".cache/facemtl") -> tuple[Path, Path]:
+                 cache_dir: str | Path = ".cache/facemtl",
+                 member: int | None = None) -> tuple[Path, Path]:
     """Export a training checkpoint (.pt), or re-export a bundled/exported model (a name or
     card) with other inference options: ``flip_tta`` (mirror-image averaging in the graph),
     ``age_decoder``, and int8 quantisation calibrated on the train splits of
-    ``int8_calibration`` (data set name -> folder). Returns the ONNX and card paths."""
+    ``int8_calibration`` (data set name -> folder); ``member`` writes out one network of an
+    ensemble card. Returns the ONNX and card paths."""
     if str(source).endswith((".pt", ".pth")):
         onnx_path, card_path = export_checkpoint(source, out_dir, name, version, flip_tta,
                                                  age_decoder)
     else:
         onnx_path, card_path = _reexport(source, Path(out_dir), name, version, flip_tta,
-                                         age_decoder)
+                                         age_decoder, member)
     if int8_calibration:
         try:
             _quantize(onnx_path, card_path, int8_calibration, cache_dir)
@@ -72,20 +77,31 @@ def _quantize(onnx_path: Path, card_path: Path, calibration: dict[str, str],
 
 
 def _reexport(source: str | Path, out_dir: Path, name: str, version: str, flip_tta: bool,
-              age_decoder: str | None) -> tuple[Path, Path]:
-    """A bundled/exported model written again with other inference options; its metrics
-    are dropped (they must be measured again)."""
+              age_decoder: str | None, member: int | None = None) -> tuple[Path, Path]:
+    """A bundled/exported model (or one ``member`` of an ensemble) written again with other
+    inference options; its metrics are dropped (they must be measured again)."""
     from facemtl.models.from_onnx import load_onnx_model
     from facemtl.runtime.card import ModelCard
     from facemtl.runtime.registry import resolve_model
 
     source_card = ModelCard.load(resolve_model(source))
-    net = load_onnx_model(source_card.path).eval()
+    try:
+        net = load_onnx_model(source_card.path, member=member).eval()
+    except ValueError as error:
+        raise ModelError(str(error)) from None
     onnx_path = _write_onnx(net, out_dir, name, flip_tta)
     card = copy.deepcopy(source_card.raw)
+    derived = {"model": source_card.name, "sha256": source_card.sha256}
+    if member is not None:
+        record = card.pop("ensemble")[member]
+        card.update(backbone=record["backbone"], architecture=record["architecture"],
+                    input=record["input"], training=record["training"])
+        card["outputs"]["embedding"] = {**card["outputs"]["embedding"],
+                                        "dim": net.embedding_dim, "note": EMBEDDING_NOTE}
+        derived |= {"member": member, "member_model": record["name"],
+                    "member_version": record["version"], "member_sha256": record["sha256"]}
     card.update(name=name, version=version, created=datetime.date.today().isoformat(),
-                metrics={}, derived_from={"model": source_card.name,
-                                          "sha256": source_card.sha256})
+                metrics={}, derived_from=derived)
     card["inference"] = _inference(flip_tta)
     if age_decoder:
         card["outputs"]["age"]["decoder"] = age_decoder
@@ -146,7 +162,7 @@ def export_checkpoint(checkpoint: str | Path, out_dir: str | Path, name: str,
         },
         "outputs": {
             "embedding": {"dim": net.embedding_dim, "trained": "embedding" in trained,
-                          "note": "pooled backbone features; the runtime L2-normalises them"},
+                          "note": EMBEDDING_NOTE},
             "expression": {"labels": expression_labels(config), "activation": "softmax",
                            "trained": "expression" in trained},
             "valence_arousal": {"labels": ["valence", "arousal"], "range": [-1, 1],

@@ -1,0 +1,78 @@
+"""``facemtl export A B``: one ONNX graph whose heads are the members' mean
+(``facemtl.train.ensemble``), and ``--member`` writing one network of it out again."""
+
+from __future__ import annotations
+
+import json
+
+import cv2
+import numpy as np
+import pytest
+
+from tests.cli.test_other_commands import run_cli
+
+pytest.importorskip("onnx")
+
+
+def test_area_matrix_resizes_as_opencv_does():
+    from facemtl.train.ensemble import area_matrix
+
+    image = np.random.default_rng(0).uniform(0, 255, (96, 96)).astype(np.float32)
+    matrix = area_matrix(96, 64)
+    expected = cv2.resize(image, (64, 64), interpolation=cv2.INTER_AREA)
+    assert np.abs(matrix @ image @ matrix.T - expected).max() < 1e-3
+
+
+def test_an_ensemble_answers_the_mean_of_its_members(tmp_path, media):
+    """Two members at the same size: the ensemble's every head is their mean on real faces,
+    its embedding their unit vectors joined; the card records both members."""
+    from facemtl import FaceAnalyzer
+    from facemtl.runtime import FaceModel
+    from facemtl.train.ensemble import export_ensemble
+
+    fast = FaceModel.load("fast")
+    exported = run_cli("export", "fast", "--out", str(tmp_path), "--name", "plain")  # no TTA
+    assert exported.returncode == 0, exported.stderr
+    _, card_path = export_ensemble(["fast", tmp_path / "plain.json"], tmp_path, "pair")
+    pair, plain = FaceModel.load(card_path), FaceModel.load(tmp_path / "plain.json")
+    analyzer = FaceAnalyzer(model=fast)
+    rgb = cv2.cvtColor(cv2.imread(str(media / "multi_face.jpg")), cv2.COLOR_BGR2RGB)
+    faces = [analyzer.crop(rgb, d) for d in analyzer.detector.detect(rgb)]
+    assert len(faces) > 1
+    got, a, b = pair.predict(faces), fast.predict(faces), plain.predict(faces)
+    for head in ("expression", "age", "gender", "ethnicity"):
+        assert np.allclose(got[head], (a[head] + b[head]) / 2, atol=1e-5), head
+    assert not np.allclose(a["expression"], b["expression"], atol=1e-4)  # two answers
+    unit = [x["embedding"] / np.linalg.norm(x["embedding"], axis=1, keepdims=True)
+            for x in (a, b)]
+    assert np.allclose(got["embedding"], np.concatenate(unit, axis=1), atol=1e-5)
+    raw = json.loads(card_path.read_text())
+    assert [m["name"] for m in raw["ensemble"]] == ["fast", "plain"]
+    assert raw["input"]["framing"] == "detector" and raw["outputs"]["embedding"]["dim"] == 2560
+
+
+def test_a_member_is_written_out_again(tmp_path):
+    """``--member 1`` of the bundled ``accurate`` is the issue-2 network, with its own card
+    fields (96 px, trained on FER2013's framing) and no ensemble left in its card."""
+    result = run_cli("export", "accurate", "--member", "1", "--flip-tta", "--out", str(tmp_path),
+                     "--name", "base")
+    assert result.returncode == 0, result.stderr
+    card = json.loads((tmp_path / "base.json").read_text())
+    assert "ensemble" not in card and card["input"]["size"] == 96
+    assert card["input"]["framing"] == "dataset" and card["outputs"]["embedding"]["dim"] == 1280
+    assert card["derived_from"]["member_model"] == "accurate"
+    assert card["derived_from"]["member_version"] == "0.2.0"
+
+
+@pytest.mark.parametrize(("arguments", "message"), [
+    (["accurate"], "an ensemble of 2 networks; pick one"),
+    (["fast", "accurate", "--flip-tta"], "--flip-tta: not for an ensemble"),
+    (["fast", "fersnet_ckplus"], "a synthesis model cannot join an ensemble"),
+    (["fast", "--member", "0"], "no ensemble member 0"),
+    (["fast", "--framing", "detector"], "--framing: only for an ensemble"),
+])
+def test_export_mistakes_are_one_line(tmp_path, arguments, message):
+    result = run_cli("export", *arguments, "--out", str(tmp_path), "--name", "x")
+    assert result.returncode == 2
+    assert message in result.stderr and "Traceback" not in result.stderr
+    assert not list(tmp_path.glob("x.*"))
