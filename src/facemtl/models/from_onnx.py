@@ -98,7 +98,8 @@ def load_onnx_model(card_path: str | Path, input_size: int | None = None,
     if members and member is None:
         raise ValueError(f"{card.path}: an ensemble of {len(members)} networks; pick one "
                          f"(member 0..{len(members) - 1}: "
-                         f"{', '.join(str(m['name']) for m in members)})")
+                         f"{', '.join(str(m['name']) for m in members)}; `facemtl export "
+                         f"{card.name} --member N --out DIR --name NAME` writes one out)")
     if member is not None and not 0 <= member < len(members):
         raise ValueError(f"{card.path}: no ensemble member {member}")
     chosen = members[member] if member is not None else {}
