@@ -17,7 +17,7 @@ from facemtl.data.registry import get_dataset
 from facemtl.errors import FacemtlError
 from facemtl.labels import EMOTIONS
 from facemtl.metrics import breakdown, verification_metrics
-from facemtl.runtime.decode import decode_age, decode_gender
+from facemtl.runtime.decode import adjust_expression, decode_age, decode_gender
 from facemtl.runtime.model import FaceModel
 from facemtl.runtime.registry import DEFAULT_MODEL, WEIGHTS_DIR
 from facemtl.scoring import predict_arrays, score_outputs
@@ -32,7 +32,8 @@ def evaluate(dataset: str, data_dir: str | Path, split: str | None = None,
     """Metrics of ``model`` on one split (default: the data set's test split, or all of a
     data set that has none). FER+ uses majority-vote labels (images whose majority is
     unknown/not-a-face dropped). CK+48 has no neutral class, so its prediction is the most
-    probable of its own 7 classes. ``framing`` (default: the card's, the one the model
+    probable of its own 7 classes. Expression answers follow the card's logit adjustment, as
+    the runtime's do. ``framing`` (default: the card's, the one the model
     was trained on) is ``detector`` (faces re-found and cut as ``analyze`` cuts them) or
     ``dataset`` (the data set's own crops)."""
     if dataset not in EVALUATED:
@@ -53,6 +54,10 @@ def evaluate(dataset: str, data_dir: str | Path, split: str | None = None,
                                        np.array([recording_of(s.path) for s in samples]))
         return {**header, "metrics": {"identity": metrics}}
     card = face_model.card
+    if "expression" in outputs:  # as the runtime answers: with the card's logit adjustment
+        expression = card.head("expression")
+        outputs["expression"] = adjust_expression(outputs["expression"],
+                                                  expression.train_shares, expression.tau)
     if dataset == "ckplus" and "expression" in outputs:
         present = arrays.expression.sum(axis=0) > 0
         outputs["expression"] = np.where(present, outputs["expression"], 0.0)

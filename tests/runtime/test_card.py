@@ -4,9 +4,11 @@ import json
 import shutil
 import sys
 
+import numpy as np
 import pytest
 
 from facemtl.errors import ModelError
+from facemtl.io import load_image
 from facemtl.runtime import FaceModel, ModelCard, available_models, resolve_model
 from facemtl.runtime.card import sha256_of
 
@@ -168,3 +170,37 @@ def test_evaluate_follows_the_card_framing_and_records_another(tmp_path, ckplus_
     metrics = json.loads(path.read_text())["metrics"]
     assert metrics["ckplus/valid"]["expression"]["accuracy"] == recorded  # left as it was
     assert metrics["ckplus/valid/dataset-framing"]["command"].endswith("--framing dataset")
+
+
+def test_the_runtime_and_evaluate_follow_the_cards_logit_adjustment(tmp_path, media,
+                                                                      ckplus_dir):
+    """The card's ``outputs.expression.adjustment`` changes the answer (probabilities and
+    label) the way ``adjust_expression`` says, in ``analyze`` and in ``evaluate`` alike;
+    ``predict`` stays the network's raw output."""
+    import facemtl.evaluation as evaluation
+    from facemtl import FaceAnalyzer
+    from facemtl.runtime.decode import adjust_expression
+
+    bundled = FaceModel.load("fast")
+    assert bundled.card.head("expression").tau > 0  # chosen on validation, in the card
+    raw = json.loads(bundled.card.path.read_text())
+    for tau, name in ((0.0, "plain.json"), (1.0, "strong.json")):
+        raw["outputs"]["expression"]["adjustment"]["tau"] = tau
+        (tmp_path / name).write_text(json.dumps(raw))
+    shutil.copy(bundled.card.onnx_path, tmp_path / bundled.card.onnx_path.name)
+    plain, strong = (FaceModel(ModelCard.load(tmp_path / n)) for n in ("plain.json",
+                                                                       "strong.json"))
+    rgb = load_image(media / "multi_face.jpg")
+    analyzer = FaceAnalyzer(model=plain)
+    crops = [analyzer.crop(rgb, d) for d in analyzer.detector.detect(rgb)]
+    outputs = plain.predict(crops)
+    head = strong.card.head("expression")
+    expected = adjust_expression(outputs["expression"], head.train_shares, 1.0)
+    got = np.array([[f["emotion_probs"][k] for k in head.labels] for f in strong(crops)])
+    assert np.allclose(got, expected, atol=1e-6)
+    assert not np.allclose(got, outputs["expression"], atol=1e-3)
+    measured = [evaluation.evaluate("ckplus", ckplus_dir, "valid", model=m, progress=False)
+                ["metrics"]["expression"]["per_class_recall"] for m in (plain, strong)]
+    rare = [sum(recall[c] for c in ("contempt", "disgust", "fear")) for recall in measured]
+    assert rare[1] > rare[0]  # rare classes need less evidence to win
+

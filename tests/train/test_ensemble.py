@@ -49,6 +49,8 @@ def test_an_ensemble_answers_the_mean_of_its_members(tmp_path, media):
     raw = json.loads(card_path.read_text())
     assert [m["name"] for m in raw["ensemble"]] == ["fast", "plain"]
     assert raw["input"]["framing"] == "detector" and raw["outputs"]["embedding"]["dim"] == 2560
+    # fast's logit adjustment was chosen for fast alone: the ensemble does not inherit it
+    assert fast.card.head("expression").tau and "adjustment" not in raw["outputs"]["expression"]
 
 
 def test_a_member_is_written_out_again(tmp_path):

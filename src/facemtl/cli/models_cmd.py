@@ -29,6 +29,8 @@ def run_models(args: argparse.Namespace) -> int:
         inference = card.inference
         options = (["flip TTA"] if inference.get("test_time_augmentation") else []) + \
             (["int8"] if inference.get("quantization") else []) + \
+            ([f"logit adjustment tau {card.head('expression').tau:g}"]
+             if card.head("expression").tau else []) + \
             [f"{card.input.framing} framing"]  # how its figures' faces were cut
         members = card.raw.get("ensemble") or []
         network = ("mean of " + " + ".join(f"{m['name']} {m['version']} ({m['input']['size']}px)"

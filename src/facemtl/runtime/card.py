@@ -70,11 +70,20 @@ class HeadSpec:
     labels: tuple[str, ...] = ()
     decoder: str = "top2"
     threshold: float = 0.5
+    #: Logit adjustment of a class head (``adjustment`` in the card): each label's share of
+    #: the training data, and the power ``tau`` it is divided by (0: none).
+    train_shares: tuple[float, ...] = ()
+    tau: float = 0.0
 
     @classmethod
     def parse(cls, name: str, raw: dict[str, Any]) -> HeadSpec:
-        return cls(name, bool(raw.get("trained", False)), tuple(raw.get("labels", ())),
-                   str(raw.get("decoder", "top2")), float(raw.get("threshold", 0.5)))
+        labels = tuple(raw.get("labels", ()))
+        adjustment = raw.get("adjustment") or {}
+        shares = adjustment.get("train_shares", {})
+        return cls(name, bool(raw.get("trained", False)), labels,
+                   str(raw.get("decoder", "top2")), float(raw.get("threshold", 0.5)),
+                   tuple(float(shares[label]) for label in labels) if shares else (),
+                   float(adjustment.get("tau", 0.0)))
 
 
 @dataclass(frozen=True)

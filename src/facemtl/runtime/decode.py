@@ -33,3 +33,16 @@ def decode_gender(scores: np.ndarray, threshold: float = 0.5) -> np.ndarray:
     """Class indices (0 = the card's first gender label, 1 = the second) from the head's
     sigmoid score P(second), called at ``threshold`` (the card's; paper 1's app used 0.6)."""
     return (np.asarray(scores).reshape(-1) >= threshold).astype(np.int64)
+
+
+def adjust_expression(probs: np.ndarray, train_shares: np.ndarray | tuple[float, ...] | None,
+                      tau: float = 0.0) -> np.ndarray:
+    """Logit adjustment (Menon et al., ICLR 2021): each class's probability divided by its
+    share of the training data raised to ``tau``, renormalised. A model trained on skewed data
+    needs less evidence to name a rare class this way; ``tau = 0`` (or no shares) changes
+    nothing. Classes with a zero probability (masked out) stay at zero."""
+    if train_shares is None or len(train_shares) == 0 or tau == 0.0:
+        return probs
+    probs = np.asarray(probs, dtype=np.float64)
+    adjusted = probs * np.power(np.maximum(np.asarray(train_shares, np.float64), 1e-12), -tau)
+    return adjusted / np.maximum(adjusted.sum(axis=1, keepdims=True), 1e-300)

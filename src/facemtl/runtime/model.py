@@ -8,7 +8,7 @@ import numpy as np
 
 from facemtl.errors import ModelError
 from facemtl.runtime.card import ModelCard
-from facemtl.runtime.decode import decode_age, decode_gender
+from facemtl.runtime.decode import adjust_expression, decode_age, decode_gender
 from facemtl.runtime.preprocess import to_batch
 from facemtl.runtime.registry import DEFAULT_MODEL, resolve_model
 from facemtl.runtime.session import cpu_session
@@ -64,7 +64,10 @@ class FaceModel:
         results: list[dict[str, object]] = [{} for _ in range(n)]
         expression = card.head("expression")
         if expression.trained:
-            _add_class_answers(results, outputs["expression"], expression.labels, "emotion")
+            _add_class_answers(results, adjust_expression(outputs["expression"],
+                                                          expression.train_shares,
+                                                          expression.tau),
+                               expression.labels, "emotion")
         if card.head("valence_arousal").trained:
             for result, (valence, arousal) in zip(results, outputs["valence_arousal"],
                                                   strict=True):

@@ -136,7 +136,9 @@ def _check_members(cards: list[ModelCard]) -> None:
 def _card(cards: list[ModelCard], name: str, version: str, size: int, framing: str,
           onnx_path: Path) -> dict:
     first = cards[0].raw
-    outputs = {head: dict(spec) for head, spec in first["outputs"].items()}
+    # a member's logit adjustment was chosen for that member: the ensemble starts without one
+    outputs = {head: {k: v for k, v in spec.items() if k != "adjustment"}
+               for head, spec in first["outputs"].items()}
     outputs["embedding"] = {
         "dim": sum(int(c.raw["outputs"]["embedding"]["dim"]) for c in cards),
         "trained": all(c.trained("embedding") for c in cards),

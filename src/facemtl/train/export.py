@@ -103,6 +103,8 @@ def _reexport(source: str | Path, out_dir: Path, name: str, version: str, flip_t
     card.update(name=name, version=version, created=datetime.date.today().isoformat(),
                 metrics={}, derived_from=derived)
     card["inference"] = _inference(flip_tta)
+    # a logit adjustment was chosen on the source's answers: the new graph's are measured anew
+    card["outputs"]["expression"].pop("adjustment", None)
     if age_decoder:
         card["outputs"]["age"]["decoder"] = age_decoder
     card["onnx"] = {"file": onnx_path.name, "sha256": sha256_of(onnx_path), "opset": 17}
