@@ -36,18 +36,19 @@ from facemtl.train.config import TrainConfig
 MANIFEST = "pack.json"
 
 
-def cache_key(config: TrainConfig) -> dict[str, str | int | None]:
-    """The config keys besides data set and split that name a cache."""
+def cache_key(config: TrainConfig, dataset: str) -> dict[str, str | int | None]:
+    """The config keys besides data set and split that name a data set's cache."""
     return {"ferplus_mode": config.ferplus_mode, "framing": config.framing,
-            "folder_crop": config.folder_crop, "limit": config.limit}
+            "folder_crop": config.folder_crop, "limit": config.limit,
+            "size": config.cache_size(get_dataset(dataset).native_size)}
 
 
 def pack(config: TrainConfig, out: Path) -> dict[str, dict]:
     """One folder per data set under ``out``, each with its splits and a manifest that
     records the cache key and, per split, how far the WebP copy moved the pixels."""
-    key = cache_key(config)
     parts = {}
     for dataset, folder in config.datasets.items():
+        key = cache_key(config, dataset)
         part = out / dataset
         part.mkdir(parents=True, exist_ok=True)
         files = {}

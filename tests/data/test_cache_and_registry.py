@@ -49,3 +49,25 @@ def test_verification_metrics_leave_the_callers_array_alone():
     before = embeddings.copy()
     verification_metrics(embeddings, np.repeat(np.arange(4), 3), np.arange(12))
     np.testing.assert_array_equal(embeddings, before)
+
+
+def test_crop_size_input_cuts_utkface_straight_to_the_input_size(tmp_path, utkface_dir):
+    """``crop_size: input`` gives training the crops ``analyze`` would cut (straight to 64 px),
+    not the native 96-px crops resized; FER+ (native 48, below the input) keeps its cache."""
+    from facemtl.data.arrays import build_arrays
+    from facemtl.data.cache import dataset_face_finder, read_samples
+    from facemtl.train.config import TrainConfig
+    from facemtl.train.trainer import load_split
+
+    config = TrainConfig(input_size=64, crop_size="input", limit=6, progress=False,
+                         cache_dir=str(tmp_path), datasets={"utkface": str(utkface_dir)})
+    assert config.cache_size(96) == 64 and config.cache_size(48) is None
+    assert TrainConfig(input_size=64).cache_size(96) is None  # native: how bundled nets trained
+    straight, _ = load_split(config, "train")
+    samples = read_samples("utkface", utkface_dir, "train", framing="detector")[:6]
+    expected = build_arrays(samples, 64, detect=dataset_face_finder(samples), progress=False)
+    np.testing.assert_array_equal(straight.images, expected.images)
+    native, _ = load_split(TrainConfig(**{**config.to_dict(), "crop_size": "native"}), "train")
+    assert native.images.shape == straight.images.shape
+    assert not np.array_equal(native.images, straight.images)  # 96 px, then resized
+    assert len(list(tmp_path.glob("utkface_train_labels_64_*.npz"))) == 1

@@ -19,12 +19,13 @@ def read_samples(dataset: str, data_dir: str | Path, split: str, ferplus_mode: s
 
 def cache_name(dataset: str, data_dir: str | Path, split: str, ferplus_mode: str = "majority",
                limit: int | None = None, folder_crop: str = "detect",
-               samples: list[Sample] | None = None, framing: str = "dataset") -> str:
-    """The cache file's name: data set, split, label mode, size, and a hash of the data
-    folder's resolved path (another folder never reuses these crops); for a user's folder the
-    hash also covers its files and labels, since those may change under the same path.
-    ``limit`` keeps the first N samples (smoke tests) and is part of the name, as is a
-    ``detector`` framing."""
+               samples: list[Sample] | None = None, framing: str = "dataset",
+               size: int | None = None) -> str:
+    """The cache file's name: data set, split, label mode, size (``size``, default the data
+    set's native one), and a hash of the data folder's resolved path (another folder never
+    reuses these crops); for a user's folder the hash also covers its files and labels, since
+    those may change under the same path. ``limit`` keeps the first N samples (smoke tests)
+    and is part of the name, as is a ``detector`` framing."""
     spec = get_dataset(dataset)
     mode = ferplus_mode if dataset == "ferplus" else "labels"
     key = [str(Path(data_dir).resolve())]
@@ -32,7 +33,7 @@ def cache_name(dataset: str, data_dir: str | Path, split: str, ferplus_mode: str
         key += [folder_crop, *(f"{s.path.resolve()}:{s.expression_label}:{s.identity}"
                                for s in samples)]
     digest = hashlib.sha256("|".join(key).encode()).hexdigest()[:12]
-    tag = f"{dataset}_{split}_{mode}_{spec.native_size}_{digest}"
+    tag = f"{dataset}_{split}_{mode}_{size or spec.native_size}_{digest}"
     tag += "_detector" if framing == "detector" else ""
     return tag + (f"_first{limit}" if limit else "")
 
@@ -40,21 +41,22 @@ def cache_name(dataset: str, data_dir: str | Path, split: str, ferplus_mode: str
 def cached_arrays(dataset: str, data_dir: str | Path, split: str, cache_dir: str | Path,
                   ferplus_mode: str = "majority", limit: int | None = None,
                   progress: bool = True, folder_crop: str = "detect",
-                  framing: str = "dataset") -> FaceArrays:
-    """Crops of one split at the data set's native cache size, built on first use."""
+                  framing: str = "dataset", size: int | None = None) -> FaceArrays:
+    """Crops of one split, cut at ``size`` (default: the data set's native cache size),
+    built on first use."""
     spec = get_dataset(dataset)
     samples = None
     if spec.user_folder:  # a user's folder may change: key the cache on its contents
         samples = read_samples(dataset, data_dir, split, ferplus_mode, folder_crop, framing)
     path = Path(cache_dir) / (cache_name(dataset, data_dir, split, ferplus_mode, limit,
-                                         folder_crop, samples, framing) + ".npz")
+                                         folder_crop, samples, framing, size) + ".npz")
     if path.exists():
         return FaceArrays.load(path)
     if samples is None:
         samples = read_samples(dataset, data_dir, split, ferplus_mode, folder_crop, framing)
     samples = samples[:limit] if limit else samples
-    arrays = build_arrays(samples, spec.native_size, detect=dataset_face_finder(samples),
-                          progress=progress)
+    arrays = build_arrays(samples, size or spec.native_size,
+                          detect=dataset_face_finder(samples), progress=progress)
     arrays.save(path)
     return arrays
 

@@ -29,6 +29,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "optimizer": ("adamw", "sam"),
     "sharing": ("hard", "selective"),
     "framing": FRAMINGS,
+    "crop_size": ("native", "input"),
 }
 
 
@@ -52,6 +53,10 @@ class TrainConfig:
     #: "detector": data sets' ready crops (FER+, CK+48) are re-framed by the runtime's
     #: detector, as analyze frames photos; "dataset": kept as the data set framed them
     framing: str = "detector"
+    #: "native": faces cut at each data set's cache size (FER+ 48, UTKFace 96 px), then
+    #: resized to input_size (how every bundled network was trained); "input": cut straight to
+    #: input_size where it is smaller, as analyze cuts them (benchmarks/resize_path.py)
+    crop_size: str = "native"
     #: expression label names; None = the 8 emotions, or a "folder" data set's class folders
     labels: list[str] | None = None
     identity_head: str = "linear"  # identity pre-training: "linear" (paper 1) or "arcface"
@@ -80,6 +85,15 @@ class TrainConfig:
     out_dir: str = "runs/train"
     max_steps: int | None = None  # stop early (tests); None = full epochs
     progress: bool = True
+
+    def cache_size(self, native_size: int) -> int | None:
+        """The size a data set's faces are cut at for this run (None: the data set's native
+        cache size). ``crop_size: input`` cuts straight to a smaller input size, as analyze
+        does; a larger one gains nothing over the native cut, whose size is the source
+        images' own (FER+) or smaller than it by less than the input would be."""
+        if self.crop_size == "input" and self.input_size < native_size:
+            return self.input_size
+        return None
 
     def __post_init__(self) -> None:
         self.validate()

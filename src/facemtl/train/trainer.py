@@ -76,11 +76,13 @@ def load_split(config: TrainConfig, split: str) -> tuple[FaceArrays, np.ndarray]
     index (for ``alternate`` batching)."""
     parts = []
     for dataset, folder in config.datasets.items():
-        name = split if split == "train" else get_dataset(dataset).valid_split
+        spec = get_dataset(dataset)
+        name = split if split == "train" else spec.valid_split
         parts.append(cached_arrays(dataset, folder, name, config.cache_dir,
                                    ferplus_mode=config.ferplus_mode, limit=config.limit,
                                    progress=config.progress, folder_crop=config.folder_crop,
-                                   framing=config.framing))
+                                   framing=config.framing,
+                                   size=config.cache_size(spec.native_size)))
     if not parts:
         raise ValueError("no data sets given: set 'datasets' (e.g. ferplus: DIR, utkface: DIR)")
     if len({p.expression.shape[1] for p in parts}) > 1:
