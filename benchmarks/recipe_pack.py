@@ -91,6 +91,8 @@ def main() -> None:
     make.add_argument("--config", default="configs/cpu_recipe.yaml")
     make.add_argument("--data", type=Path, default=Path("../shared/data"),
                       help="the folder holding ferplus/ and utkface/")
+    make.add_argument("--input-size", type=int,
+                      help="the run's input size, if not the config's (e.g. 96)")
     take = verbs.add_parser("unpack", help="put packed parts where the trainer looks")
     take.add_argument("parts", type=Path, nargs="+")
     take.add_argument("--data", type=Path, default=Path("../shared/data"),
@@ -99,8 +101,10 @@ def main() -> None:
     args = parser.parse_args()
     if args.verb == "pack":
         config = TrainConfig.from_file(args.config)
-        config = dataclasses.replace(config, datasets={
-            name: str(args.data / name) for name in config.datasets or ("ferplus", "utkface")})
+        config = dataclasses.replace(
+            config, input_size=args.input_size or config.input_size,
+            datasets={name: str(args.data / name)
+                      for name in config.datasets or ("ferplus", "utkface")})
         for dataset, manifest in pack(config, args.out).items():
             files = manifest["files"].values()
             changes = ", ".join(f"{f['split']} {f['mean_abs_change']}" for f in files)
