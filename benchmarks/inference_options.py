@@ -16,11 +16,8 @@ The chosen options were then fixed in the model card before any test number was 
 
 from __future__ import annotations
 
-import argparse
-import os
-from pathlib import Path
-
 import numpy as np
+from common import RESULTS, model_arguments
 
 from facemtl.data.arrays import build_arrays
 from facemtl.data.cache import dataset_face_finder, read_samples
@@ -29,14 +26,9 @@ from facemtl.runtime import FaceModel
 from facemtl.runtime.decode import AGE_DECODERS
 from facemtl.scoring import predict_arrays, score_outputs
 
-ROOT = Path(__file__).resolve().parents[1]
-DATA = Path(os.environ.get("FACEMTL_DATA", ROOT.parent / "shared" / "data"))
-
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", default="accurate")
-    parser.add_argument("--data", type=Path, default=DATA)
+    parser = model_arguments(__doc__, "accurate")
     args = parser.parse_args()
     model = FaceModel.load(args.model)
     tta = model.card.raw.get("inference", {}).get("test_time_augmentation")
@@ -62,7 +54,7 @@ def main() -> None:
                     h: round(v["mae"] if h == "age" else v["accuracy"], 4)
                     for h, v in metrics.items()}
                 print(key, results["validation"][key], flush=True)
-    out = ROOT / "benchmarks" / "results" / f"inference_options-{model.card.name}.json"
+    out = RESULTS / f"inference_options-{model.card.name}.json"
     write_json(out, results)
     print(f"wrote {out}")
 

@@ -20,11 +20,10 @@ FER+ majority labels, framed as the card says; CK+48 halves through ``evaluate``
 
 from __future__ import annotations
 
-import argparse
-import os
 from pathlib import Path
 
 import numpy as np
+from common import RESULTS, model_arguments
 
 from facemtl.data.arrays import build_arrays
 from facemtl.data.cache import dataset_face_finder, read_samples
@@ -36,8 +35,6 @@ from facemtl.runtime import FaceModel
 from facemtl.runtime.decode import adjust_expression
 from facemtl.scoring import predict_arrays
 
-ROOT = Path(__file__).resolve().parents[1]
-DATA = Path(os.environ.get("FACEMTL_DATA", ROOT.parent / "shared" / "data"))
 RARE = ("contempt", "disgust", "fear")
 FOLDERS = {"ferplus": "ferplus", "ckplus": "ckplus48"}
 
@@ -73,9 +70,7 @@ def scores(probs: np.ndarray, labels: np.ndarray, shares: np.ndarray, tau: float
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", default="accurate")
-    parser.add_argument("--data", type=Path, default=DATA)
+    parser = model_arguments(__doc__, "accurate")
     parser.add_argument("--taus", type=float, nargs="+",
                         default=[round(0.1 * i, 1) for i in range(16)])
     parser.add_argument("--max-drop", type=float, default=0.005)
@@ -100,7 +95,7 @@ def main() -> None:
                                           for t in sorted({0.0, chosen})}
         print(dataset, split, {t: (r["accuracy"], r["rare_mean_recall"])
                                for t, r in held_out[f"{dataset}/{split}"].items()}, flush=True)
-    out = ROOT / "benchmarks" / "results" / f"prior_correction-{model.card.name}.json"
+    out = RESULTS / f"prior_correction-{model.card.name}.json"
     write_json(out, {"command": f"python benchmarks/prior_correction.py --model {args.model}",
                      "model": model.card.name, "framing": model.card.input.framing,
                      "train_shares": dict(zip(EMOTIONS, np.round(shares, 5).tolist(),

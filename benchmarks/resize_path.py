@@ -12,9 +12,7 @@ are the same (native size = input size).
 
 from __future__ import annotations
 
-import argparse
-import os
-from pathlib import Path
+from common import RESULTS, model_arguments
 
 from facemtl.data.arrays import build_arrays
 from facemtl.data.cache import dataset_face_finder, read_samples
@@ -23,14 +21,9 @@ from facemtl.io.atomic import write_json
 from facemtl.runtime import FaceModel
 from facemtl.scoring import predict_arrays, score_outputs
 
-ROOT = Path(__file__).resolve().parents[1]
-DATA = Path(os.environ.get("FACEMTL_DATA", ROOT.parent / "shared" / "data"))
-
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", default="fast")
-    parser.add_argument("--data", type=Path, default=DATA)
+    parser = model_arguments(__doc__, "fast")
     args = parser.parse_args()
     model = FaceModel.load(args.model)
     size, age = model.input_size, model.card.head("age").decoder
@@ -51,7 +44,7 @@ def main() -> None:
                 h: round(m["mae"] if h == "age" else m["accuracy"], 4)
                 for h, m in metrics.items() if h != "expression" or dataset == "ferplus"}
             print(dataset, path, results[f"{dataset}/{path}"], flush=True)
-    out = ROOT / "benchmarks" / "results" / f"resize_path-{model.card.name}.json"
+    out = RESULTS / f"resize_path-{model.card.name}.json"
     write_json(out, {"command": f"python benchmarks/resize_path.py --model {args.model}",
                      "model": model.card.name, "input_size": size,
                      "framing": model.card.input.framing, "validation": results})
