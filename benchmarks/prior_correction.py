@@ -25,15 +25,13 @@ from pathlib import Path
 import numpy as np
 from common import RESULTS, model_arguments
 
-from facemtl.data.arrays import build_arrays
-from facemtl.data.cache import dataset_face_finder, read_samples
 from facemtl.data.ferplus import read_ferplus
+from facemtl.evaluation import model_outputs, only_present_classes
 from facemtl.io.atomic import write_json
 from facemtl.labels import EMOTIONS
 from facemtl.metrics import classification_metrics
 from facemtl.runtime import FaceModel
 from facemtl.runtime.decode import adjust_expression
-from facemtl.scoring import predict_arrays
 
 RARE = ("contempt", "disgust", "fear")
 FOLDERS = {"ferplus": "ferplus", "ckplus": "ckplus48"}
@@ -48,15 +46,13 @@ def train_shares(data: Path) -> np.ndarray:
 
 def probabilities(model: FaceModel, dataset: str, split: str, data: Path
                   ) -> tuple[np.ndarray, np.ndarray]:
-    """The model's expression probabilities and the true labels on one split."""
-    samples = read_samples(dataset, data / FOLDERS[dataset], split, ferplus_mode="majority",
-                           framing=model.card.input.framing)
-    arrays = build_arrays(samples, model.input_size, detect=dataset_face_finder(samples),
-                          progress=False)
-    outputs = predict_arrays(lambda b: model.predict(list(b)), arrays, 128)
+    """The network's expression probabilities (before any adjustment) and the true labels on
+    one split, cut as ``evaluate`` cuts them."""
+    _, arrays, outputs = model_outputs(model, dataset, data / FOLDERS[dataset], split,
+                                       model.card.input.framing, progress=False)
     probs = outputs["expression"]
     if dataset == "ckplus":  # no neutral in CK+48: the most probable of its own 7 classes
-        probs = np.where(arrays.expression.sum(axis=0) > 0, probs, 0.0)
+        probs = only_present_classes(probs, arrays)
     return probs, arrays.expression.argmax(axis=1)
 
 
@@ -96,10 +92,10 @@ def main() -> None:
         print(dataset, split, {t: (r["accuracy"], r["rare_mean_recall"])
                                for t, r in held_out[f"{dataset}/{split}"].items()}, flush=True)
     out = RESULTS / f"prior_correction-{model.card.name}.json"
+    share_of = dict(zip(EMOTIONS, np.round(shares, 5).tolist(), strict=True))
     write_json(out, {"command": f"python benchmarks/prior_correction.py --model {args.model}",
                      "model": model.card.name, "framing": model.card.input.framing,
-                     "train_shares": dict(zip(EMOTIONS, np.round(shares, 5).tolist(),
-                                              strict=True)),
+                     "train_shares": share_of,
                      "rule": f"highest rare-class mean recall on FER+ valid with accuracy at "
                              f"most {args.max_drop:.3f} below tau = 0",
                      "chosen_tau": chosen, "ferplus/valid": {str(t): r for t, r in valid.items()},
@@ -111,7 +107,7 @@ def main() -> None:
             "method": "logit adjustment (Menon et al., ICLR 2021): each probability divided by "
                       "its class's train share to the power tau, renormalised",
             "tau": chosen,
-            "train_shares": dict(zip(EMOTIONS, np.round(shares, 5).tolist(), strict=True)),
+            "train_shares": share_of,
             "chosen_by": f"{args.max_drop:.3f} rule on FER+ valid: python "
                          f"benchmarks/prior_correction.py --model {args.model}"}
         card.raw["metrics"] = {}  # the answers changed: measure them again

@@ -69,25 +69,34 @@ def main() -> None:
     parser.add_argument("choice", type=Path, help="a JSON file under benchmarks/choices")
     args = parser.parse_args()
     choice = json.loads(args.choice.read_text())
-    rows = [(row["label"], figures(row)) for row in choice["candidates"]]
-    scores = [score(found) for _, found in rows]
+    rows = scored(choice)
     print(f"{choice['question']}\n")
     print("| candidate | FER+ valid | UTKFace valid age MAE | gender | ethnicity |"
           " CK+48 valid half | selection score | ms per face |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
-    for (label, found), value in zip(rows, scores, strict=True):
+    for label, found, value in rows:
         pct = {k: f"{found[k]:.2%}" if k in found else "–"
                for k in ("ferplus", "gender", "ethnicity", "ckplus")}
         ms = f"{found['ms']:.2f}" if "ms" in found else "–"
         print(f"| {label} | {pct['ferplus']} | {found['mae']:.2f} | {pct['gender']} | "
               f"{pct['ethnicity']} | {pct['ckplus']} | {value:.3f} | {ms} |")
-    best = highest(choice)
-    print(f"\nhighest selection score: {best}; chosen: {choice['chosen']}")
+    print(f"\nhighest selection score: {best_of(rows)}; chosen: {choice['chosen']}")
+
+
+def scored(choice: dict[str, Any]) -> list[tuple[str, dict[str, float], float]]:
+    """Each candidate's label, figures and selection score, in the choice file's order."""
+    return [(row["label"], found, score(found))
+            for row, found in ((row, figures(row)) for row in choice["candidates"])]
+
+
+def best_of(rows: list[tuple[str, dict[str, float], float]]) -> str:
+    """The label of the row with the highest selection score."""
+    return max(rows, key=lambda row: row[2])[0]
 
 
 def highest(choice: dict[str, Any]) -> str:
     """The label of the candidate with the highest selection score."""
-    return max(choice["candidates"], key=lambda row: score(figures(row)))["label"]
+    return best_of(scored(choice))
 
 
 if __name__ == "__main__":

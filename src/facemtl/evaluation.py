@@ -10,14 +10,15 @@ from typing import Any
 
 import numpy as np
 
-from facemtl.data.arrays import build_arrays
+from facemtl.data.arrays import FaceArrays, build_arrays
 from facemtl.data.cache import dataset_face_finder, read_samples
 from facemtl.data.folders import recording_of
 from facemtl.data.registry import get_dataset
+from facemtl.data.samples import Sample
 from facemtl.errors import FacemtlError
 from facemtl.labels import EMOTIONS
 from facemtl.metrics import breakdown, verification_metrics
-from facemtl.runtime.decode import adjust_expression, decode_age, decode_gender
+from facemtl.runtime.decode import decode_age, decode_gender
 from facemtl.runtime.model import FaceModel
 from facemtl.runtime.registry import DEFAULT_MODEL, WEIGHTS_DIR
 from facemtl.scoring import predict_arrays, score_outputs
@@ -42,10 +43,8 @@ def evaluate(dataset: str, data_dir: str | Path, split: str | None = None,
     split = split or spec.default_split
     face_model = model if isinstance(model, FaceModel) else FaceModel.load(model, threads)
     framing = framing or face_model.card.input.framing
-    samples = read_samples(dataset, data_dir, split, ferplus_mode="majority", framing=framing)
-    arrays = build_arrays(samples, face_model.input_size,
-                          detect=dataset_face_finder(samples, threads), progress=progress)
-    outputs = predict_arrays(lambda batch: face_model.predict(list(batch)), arrays, 128)
+    samples, arrays, outputs = model_outputs(face_model, dataset, data_dir, split, framing,
+                                             threads, progress)
     header = {"model": face_model.card.name, "dataset": dataset, "split": split,
               "framing": framing, "n": len(arrays)}
     if dataset == "identity":
@@ -55,12 +54,9 @@ def evaluate(dataset: str, data_dir: str | Path, split: str | None = None,
         return {**header, "metrics": {"identity": metrics}}
     card = face_model.card
     if "expression" in outputs:  # as the runtime answers: with the card's logit adjustment
-        expression = card.head("expression")
-        outputs["expression"] = adjust_expression(outputs["expression"],
-                                                  expression.train_shares, expression.tau)
+        outputs["expression"] = face_model.expression_answer(outputs["expression"])
     if dataset == "ckplus" and "expression" in outputs:
-        present = arrays.expression.sum(axis=0) > 0
-        outputs["expression"] = np.where(present, outputs["expression"], 0.0)
+        outputs["expression"] = only_present_classes(outputs["expression"], arrays)
     age, gender = card.head("age"), card.head("gender")
     metrics = score_outputs(arrays, outputs, age_decoder=age.decoder,
                             gender_threshold=gender.threshold,
@@ -72,6 +68,24 @@ def evaluate(dataset: str, data_dir: str | Path, split: str | None = None,
             decode_gender(outputs["gender"], gender.threshold),
             outputs["ethnicity"].argmax(axis=1), card.labels("ethnicity"))
     return result
+
+
+def model_outputs(face_model: FaceModel, dataset: str, data_dir: str | Path, split: str,
+                  framing: str, threads: int = 0, progress: bool = True
+                  ) -> tuple[list[Sample], FaceArrays, dict[str, np.ndarray]]:
+    """The samples of one split (FER+: majority labels), their crops cut as ``framing`` says
+    at the model's input size, and the network's raw head outputs for them."""
+    samples = read_samples(dataset, data_dir, split, ferplus_mode="majority", framing=framing)
+    arrays = build_arrays(samples, face_model.input_size,
+                          detect=dataset_face_finder(samples, threads), progress=progress)
+    outputs = predict_arrays(lambda batch: face_model.predict(list(batch)), arrays, 128)
+    return samples, arrays, outputs
+
+
+def only_present_classes(probabilities: np.ndarray, arrays: FaceArrays) -> np.ndarray:
+    """Probabilities with the classes that no face of ``arrays`` is labelled with set to 0,
+    so the prediction is the most probable of the set's own classes (CK+48 has no neutral)."""
+    return np.where(arrays.expression.sum(axis=0) > 0, probabilities, 0.0)
 
 
 def evaluate_command(dataset: str, data_dir: str | Path, split: str, model: str,

@@ -64,9 +64,7 @@ class FaceModel:
         results: list[dict[str, object]] = [{} for _ in range(n)]
         expression = card.head("expression")
         if expression.trained:
-            _add_class_answers(results, adjust_expression(outputs["expression"],
-                                                          expression.train_shares,
-                                                          expression.tau),
+            _add_class_answers(results, self.expression_answer(outputs["expression"]),
                                expression.labels, "emotion")
         if card.head("valence_arousal").trained:
             for result, (valence, arousal) in zip(results, outputs["valence_arousal"],
@@ -95,6 +93,13 @@ class FaceModel:
             for result, embedding in zip(results, embeddings, strict=True):
                 result["embedding"] = embedding
         return results
+
+    def expression_answer(self, probabilities: np.ndarray) -> np.ndarray:
+        """The expression probabilities the model answers with: the network's, corrected by
+        the card's logit adjustment (unchanged where the card has none). ``postprocess`` and
+        ``facemtl evaluate`` both answer through it."""
+        head = self.card.head("expression")
+        return adjust_expression(probabilities, head.train_shares, head.tau)
 
     def __call__(self, crops: list[np.ndarray]) -> list[dict[str, object]]:
         return self.postprocess(self.predict(crops))
