@@ -11,6 +11,10 @@ accuracy over all test images of the folds and the ten fold accuracies (mean and
     python benchmarks/sfs_ablation.py --all        # all four (FERSNet and FERSNet + synthetic
                                                    # come from one training per fold)
     python benchmarks/sfs_ablation.py --summary
+    python benchmarks/sfs_ablation.py --config configs/sfs/fersnet_pretrained_synthetic.yaml
+                                  # the same recipe started from the FER+ FERSNet (init:)
+Every fold's synthesis path is kept as runs/sfs-folds/VARIANT/foldK.{onnx,json}, so that
+benchmarks/sfs_quality.py --ckplus-folds can judge faces synthesised from test folds.
 On a lent GPU (benchmarks/sfs_gpu.sh): --save-npz ckplus48.npz here, then --all --data
 ckplus48.npz --device cuda there.
 Folds: src/facemtl/data/splits/ckplus_folds.txt (subject -> fold, seed 20261123).
@@ -32,12 +36,15 @@ import yaml
 
 from facemtl.data.ckplus import ckplus_folds, read_ckplus
 from facemtl.io.atomic import write_json
+from facemtl.train.export_synthesis import export_synthesis
 from facemtl.train.fersnet import FersnetConfig, FoldTrainer
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
 FOLDS_LOG = RESULTS / "sfs-ckplus-folds.jsonl"
-VARIANTS = ("baseline", "hard", "fersnet", "fersnet_synthetic")
+FOLD_MODELS = ROOT / "runs" / "sfs-folds"
+VARIANTS = ("baseline", "hard", "fersnet", "fersnet_synthetic", "baseline_pretrained",
+            "fersnet_pretrained", "fersnet_pretrained_synthetic")
 #: CK+48's seven classes, in the order the network's logits use.
 CLASSES = ("anger", "contempt", "disgust", "fear", "happiness", "sadness", "surprise")
 
@@ -80,14 +87,19 @@ def run_variant(config_path: Path, data: Path, folds: list[int], device: str = "
     fold = np.array([fold_of[s] for s in subjects])
     # The synthetic variant is FERSNet plus balancing: one training gives both rows, so the
     # two are the same network before and after the synthetic fine-tuning.
-    names = ["fersnet", variant] if config.synthetic else [variant]
+    base = variant.removesuffix("_synthetic")
+    names = [base, variant] if config.synthetic else [variant]
     for k in folds:
         if all(k in done_folds(name) for name in names):
             continue
         started = time.time()
         train, test = fold != k, fold == k
-        trainer = FoldTrainer(config, len(CLASSES), device=device)
+        trainer = FoldTrainer(config, len(CLASSES), device=device, classes=CLASSES)
         trainer.fit(images[train], labels[train], subjects[train])
+        if trainer.net.synthesises:
+            export_synthesis(trainer.net, FOLD_MODELS / base, f"fold{k}", list(CLASSES),
+                             {"data": f"CK+48 folds other than {k}", "config": str(config_path),
+                              "fold": k, "log": trainer.log[-1]})
         for name in names:
             if name == variant and config.synthetic:
                 trainer.balance_and_finetune(images[train], labels[train])

@@ -1,16 +1,23 @@
-"""How good are FERSNet's synthesised faces? Measured, not only shown, on FER+ test faces
-(never seen by the CK+-trained synthesis model):
+"""How good are FERSNet's synthesised faces? Measured, not only shown:
 
 (a) expression: each face is synthesised in each of the model's expressions and judged by an
     independent classifier, the bundled ``accurate`` model (its most probable class among the
-    synthesis model's classes); the share judged as the target, per target class;
+    synthesis model's classes); the share judged as the target, per target class, beside how
+    often the judge gives that class to the source faces (and, on CK+, how often it is right
+    on the real faces of that class: the most a judge this good can confirm);
 (b) identity: cosine similarity of ``accurate``'s embedding between a source face and its
-    synthesised versions, beside the same figure for pairs of different FER+ faces (different
-    people) as the floor.
-Writes benchmarks/results/sfs-quality.json and the sample grid docs/img/sfs-grid-ferplus.png.
+    synthesised versions, beside the same figure for pairs of different people as the floor.
+
+Two sets of faces:
+- FER+ test (default): the first N of FER2013Test (majority labels) after a seed-0 shuffle,
+  synthesised by the bundled CK+-trained model (in-the-wild faces it never saw). Writes
+  benchmarks/results/sfs-quality.json and the sample grid docs/img/sfs-grid-ferplus.png.
+- CK+ test folds (``--ckplus-folds runs/sfs-folds/VARIANT``): every CK+48 face synthesised
+  by the model of the fold that held it out (kept by benchmarks/sfs_ablation.py), so no
+  synthesis model saw the subject. Writes benchmarks/results/sfs-quality-ckplus-VARIANT.json.
 
     python benchmarks/sfs_quality.py [--faces 300] [--data ../shared/data/ferplus]
-Faces: the first N of FER+ FER2013Test (majority labels), shuffled with seed 0.
+    python benchmarks/sfs_quality.py --ckplus-folds runs/sfs-folds/fersnet_pretrained
 """
 
 from __future__ import annotations
@@ -23,13 +30,138 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from facemtl.data.ferplus import read_ferplus
-from facemtl.io.atomic import write_json
-from facemtl.runtime.model import FaceModel
-from facemtl.synthesis import FaceSynthesizer, SynthesisResult
-from facemtl.writers.annotate import write_image
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from sfs_ablation import CLASSES, load_ckplus  # noqa: E402
+
+from facemtl.data.ckplus import ckplus_folds  # noqa: E402
+from facemtl.data.ferplus import read_ferplus  # noqa: E402
+from facemtl.io.atomic import write_json  # noqa: E402
+from facemtl.runtime.model import FaceModel  # noqa: E402
+from facemtl.synthesis import FaceSynthesizer, SynthesisResult  # noqa: E402
+from facemtl.writers.annotate import write_image  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def unit(vectors: np.ndarray) -> np.ndarray:
+    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+class Judge:
+    """The independent classifier, restricted to the synthesis model's classes."""
+
+    def __init__(self, name: str, labels: list[str]) -> None:
+        self.model = FaceModel.load(name, threads=1)
+        self.labels = labels
+        judge_labels = self.model.card.labels("expression")
+        self.columns = [judge_labels.index(label) for label in labels]
+
+    def __call__(self, grey: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        """Class indices (into ``labels``) and unit embeddings of grey crops."""
+        outputs = self.model.predict([np.repeat(g[:, :, None], 3, axis=2) for g in grey])
+        return (outputs["expression"][:, self.columns].argmax(axis=1),
+                unit(outputs["embedding"]))
+
+
+def judge_synthesis(judge: Judge, crops: list[np.ndarray], made: list[dict[str, np.ndarray]]
+                    ) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray, np.ndarray]:
+    """Per target: whether each synthesised face was judged as the target; each source face's
+    mean cosine similarity to its synthesised versions; the judge's classes and embeddings of
+    the sources."""
+    source_classes, source_embedding = judge(crops)
+    hits, similarity = {}, []
+    for name in judge.labels:
+        chosen, embedding = judge([m[name] for m in made])
+        hits[name] = chosen == judge.labels.index(name)
+        similarity.append(np.sum(embedding * source_embedding, axis=1))
+    return hits, np.mean(similarity, axis=0), source_classes, source_embedding
+
+
+def summary(labels: list[str], hits: dict[str, np.ndarray], similarity: np.ndarray,
+            source_classes: np.ndarray, different: np.ndarray) -> dict:
+    per_class = {name: float(hits[name].mean()) for name in labels}
+    return {
+        "expression_judged_as_target": per_class,
+        "expression_judged_as_target_mean": float(np.mean(list(per_class.values()))),
+        "judge_on_the_source_faces_share_per_class": {
+            name: float(np.mean(source_classes == k)) for k, name in enumerate(labels)},
+        "identity_cosine_source_vs_synthesised_mean": float(similarity.mean()),
+        "identity_cosine_different_people_mean": float(different.mean()),
+        "identity_synthesised_closer_than_different_people": float(
+            np.mean(similarity > np.median(different)))}
+
+
+def different_people(embedding: np.ndarray, people: np.ndarray, pairs: int = 2000) -> np.ndarray:
+    """Cosine similarities of random pairs of faces of different people (seed 1)."""
+    a, b = np.random.default_rng(1).integers(0, len(embedding), (2, pairs))
+    keep = people[a] != people[b]
+    return np.sum(embedding[a[keep]] * embedding[b[keep]], axis=1)
+
+
+def ferplus_quality(args: argparse.Namespace) -> dict:
+    synthesizer = FaceSynthesizer(args.model, threads=1)
+    judge = Judge(args.judge, synthesizer.labels)
+    samples = read_ferplus(args.data, "test", mode="majority")
+    order = np.random.default_rng(0).permutation(len(samples))[:args.faces]
+    size = synthesizer.card.input.size
+    crops = [cv2.resize(cv2.imread(str(samples[i].path), cv2.IMREAD_GRAYSCALE), (size, size),
+                        interpolation=cv2.INTER_AREA) for i in order]
+    made = synthesizer.synthesize_crops(crops, synthesizer.labels)
+    hits, similarity, source_classes, source_embedding = judge_synthesis(judge, crops, made)
+    # FER+ names no subjects: two different faces stand for two different people
+    different = different_people(source_embedding, np.arange(len(crops)))
+    result = {"faces": len(crops), "data": "FER+ FER2013Test, majority labels, first N after "
+              "a seed-0 shuffle", "synthesis_model": synthesizer.card.name,
+              "judge": judge.model.card.name,
+              **summary(synthesizer.labels, hits, similarity, source_classes, different)}
+    write_json(ROOT / "benchmarks/results/sfs-quality.json", result)
+    grid = FaceSynthesizer.grid([SynthesisResult(None, crops[i], made[i]) for i in range(8)],
+                                scale=2)
+    write_image(grid, ROOT / "docs/img/sfs-grid-ferplus.png", ".png")
+    return result
+
+
+def ckplus_quality(args: argparse.Namespace) -> dict:
+    images, labels, subjects = load_ckplus(args.ckplus)
+    fold_of = ckplus_folds()
+    fold = np.array([fold_of[s] for s in subjects])
+    names = list(CLASSES)
+    judge = Judge(args.judge, names)
+    hits: dict[str, list[np.ndarray]] = {name: [] for name in names}
+    similarity, source_classes, embeddings, order = [], [], [], []
+    for k in sorted(set(fold.tolist())):
+        card = args.ckplus_folds / f"fold{k}.json"
+        if not card.is_file():
+            raise SystemExit(f"{card}: no synthesis model for fold {k} (run the ablation)")
+        synthesizer = FaceSynthesizer(card, threads=1)
+        test = np.flatnonzero(fold == k)
+        crops = list(images[test])
+        made = synthesizer.synthesize_crops(crops, names)
+        fold_hits, fold_similarity, fold_classes, fold_embedding = judge_synthesis(
+            judge, crops, made)
+        for name in names:
+            hits[name].append(fold_hits[name])
+        similarity.append(fold_similarity)
+        source_classes.append(fold_classes)
+        embeddings.append(fold_embedding)
+        order.append(test)
+    order_all = np.concatenate(order)
+    source_all = np.concatenate(source_classes)
+    truth = labels[order_all]
+    result = {
+        "faces": len(order_all), "data": "CK+48, every face synthesised by the model of the "
+        "fold that held its subject out (src/facemtl/data/splits/ckplus_folds.txt)",
+        "synthesis_models": str(args.ckplus_folds), "judge": judge.model.card.name,
+        **summary(names, {n: np.concatenate(h) for n, h in hits.items()},
+                  np.concatenate(similarity), source_all,
+                  different_people(np.concatenate(embeddings), subjects[order_all])),
+        "judge_recall_on_the_real_faces": {
+            name: float(np.mean(source_all[truth == k] == k)) for k, name in enumerate(names)},
+    }
+    result["judge_accuracy_on_the_real_faces"] = float(np.mean(source_all == truth))
+    variant = args.ckplus_folds.name
+    write_json(ROOT / f"benchmarks/results/sfs-quality-ckplus-{variant}.json", result)
+    return result
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -38,56 +170,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--faces", type=int, default=300)
     parser.add_argument("--model", default="fersnet_ckplus")
     parser.add_argument("--judge", default="accurate")
+    parser.add_argument("--ckplus-folds", type=Path, metavar="DIR",
+                        help="judge CK+ test folds with the fold models kept in DIR")
+    parser.add_argument("--ckplus", type=Path, default=ROOT.parent / "shared/data/ckplus48")
     args = parser.parse_args(argv)
-    synthesizer = FaceSynthesizer(args.model, threads=1)
-    judge = FaceModel.load(args.judge, threads=1)
-    labels = synthesizer.labels
-    judge_labels = judge.card.labels("expression")
-    columns = [judge_labels.index(name) for name in labels]
-    samples = read_ferplus(args.data, "test", mode="majority")
-    order = np.random.default_rng(0).permutation(len(samples))[:args.faces]
-    size = synthesizer.card.input.size
-    crops = [cv2.resize(cv2.imread(str(samples[i].path), cv2.IMREAD_GRAYSCALE), (size, size),
-                        interpolation=cv2.INTER_AREA) for i in order]
-    made = synthesizer.synthesize_crops(crops, labels)
-
-    def judged(grey: list[np.ndarray]) -> dict[str, np.ndarray]:
-        rgb = [np.repeat(g[:, :, None], 3, axis=2) for g in grey]
-        return judge.predict(rgb)
-
-    def unit(vectors: np.ndarray) -> np.ndarray:
-        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
-
-    source = judged(crops)
-    source_embedding = unit(source["embedding"])
-    per_class, similarity = {}, []
-    for name in labels:
-        outputs = judged([m[name] for m in made])
-        chosen = outputs["expression"][:, columns].argmax(axis=1)
-        per_class[name] = float(np.mean(np.array(labels)[chosen] == name))
-        similarity.append(np.sum(unit(outputs["embedding"]) * source_embedding, axis=1))
-    similarity = np.mean(similarity, axis=0)
-    rng = np.random.default_rng(1)
-    a, b = rng.integers(0, len(crops), (2, 2000))
-    keep = a != b
-    different = np.sum(source_embedding[a[keep]] * source_embedding[b[keep]], axis=1)
-    source_classes = source["expression"][:, columns].argmax(axis=1)
-    result = {
-        "faces": len(crops), "data": "FER+ FER2013Test, majority labels, first N after a "
-        "seed-0 shuffle", "synthesis_model": synthesizer.card.name, "judge": judge.card.name,
-        "expression_judged_as_target": per_class,
-        "expression_judged_as_target_mean": float(np.mean(list(per_class.values()))),
-        "judge_on_the_source_faces_share_per_class": {
-            name: float(np.mean(np.array(labels)[source_classes] == name)) for name in labels},
-        "identity_cosine_source_vs_synthesised_mean": float(similarity.mean()),
-        "identity_cosine_different_people_mean": float(different.mean()),
-        "identity_synthesised_closer_than_different_people": float(
-            np.mean(similarity > np.median(different))),
-    }
-    write_json(ROOT / "benchmarks/results/sfs-quality.json", result)
-    grid = FaceSynthesizer.grid([SynthesisResult(None, crops[i], made[i]) for i in range(8)],
-                                scale=2)
-    write_image(grid, ROOT / "docs/img/sfs-grid-ferplus.png", ".png")
+    result = ckplus_quality(args) if args.ckplus_folds else ferplus_quality(args)
     print(json.dumps(result, indent=1))
     return 0
 

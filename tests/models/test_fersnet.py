@@ -14,6 +14,7 @@ from facemtl.train.fersnet import (  # noqa: E402
     augment,
     pair_targets,
     synthesis_parameters,
+    transfer_weights,
 )
 
 
@@ -152,3 +153,39 @@ def test_balancing_controls_add_copies_or_nothing():
     assert trainer.synthetic_count == (10 - 4) + (10 - 2)  # capped at 10, not 14
     with pytest.raises(ValueError):
         trainer.balance_and_finetune(images, labels, extra="nothing")
+
+
+def test_initial_weights_carry_each_class_over_by_name(tmp_path):
+    """config.init: a FERSNet trained on FER+'s eight classes starts a CK+ one with seven,
+    each class's classifier row and target-embedding column taken by name; a recogniser
+    alone takes the recognition branch and leaves the synthesis weights out."""
+    eight = ["anger", "contempt", "disgust", "fear", "happiness", "neutral", "sadness",
+             "surprise"]
+    seven = [name for name in eight if name != "neutral"][::-1]  # another order too
+    config = FersnetConfig(width=4, epochs=1, batch_size=8)
+    source = FoldTrainer(config, 8, classes=eight)
+    rng = np.random.default_rng(0)
+    source.fit(rng.integers(0, 256, (16, 48, 48), dtype=np.uint8), np.arange(16) % 8, None,
+               checkpoint=tmp_path / "fit.pt")
+    saved = source.net.state_dict()
+    started = FoldTrainer(FersnetConfig(width=4, init=str(tmp_path / "fit.pt")), 7,
+                          classes=seven)
+    state = started.net.state_dict()
+    for i, name in enumerate(seven):
+        j = eight.index(name)
+        assert torch.equal(state["classifier.3.weight"][i], saved["classifier.3.weight"][j])
+        assert torch.equal(state["classifier.3.bias"][i], saved["classifier.3.bias"][j])
+        assert torch.equal(state["target_embedding.weight"][:, i],
+                           saved["target_embedding.weight"][:, j])
+    assert torch.equal(state["to_recognition.0.update.weight"], saved["to_recognition.0.update.weight"])
+    assert torch.equal(started.disc.state_dict()["body.0.weight"],
+                       source.disc.state_dict()["body.0.weight"])
+    alone = FERSNet(7, 48, width=4, sharing="none")
+    copied = transfer_weights(alone, saved, eight, seven)
+    assert copied and not any(k.startswith(("synthesis", "to_", "target")) for k in copied)
+    assert torch.equal(alone.state_dict()["recognition.0.0.weight"],
+                       saved["recognition.0.0.weight"])
+    with pytest.raises(ValueError, match="no class"):
+        transfer_weights(alone, saved, eight[:4], seven)
+    with pytest.raises(FileNotFoundError, match="not found"):
+        FoldTrainer(FersnetConfig(width=4, init=str(tmp_path / "none.pt")), 7, classes=seven)

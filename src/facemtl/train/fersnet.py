@@ -22,6 +22,7 @@ import logging
 import math
 import os
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -59,6 +60,9 @@ class FersnetConfig:
     #: A cap keeps the synthetic set affordable where classes differ 50-fold (FER+).
     synthetic_cap: int = 0
     seed: int = 0
+    #: start from a trained FERSNet checkpoint (``fit`` writes one with its class names), as
+    #: the paper pre-trained before CK+; "" trains from scratch. Relative to the working folder.
+    init: str = ""
 
 
 def augment(pixels: torch.Tensor, generator: torch.Generator, shift: int = 3) -> torch.Tensor:
@@ -97,11 +101,51 @@ def synthesis_parameters(net: FERSNet) -> list[torch.nn.Parameter]:
     return params
 
 
-class FoldTrainer:
-    """Trains one variant on one fold's training faces (uint8 (N, S, S), labels, subjects)."""
+#: Parameters whose first (or, for the target embedding, second) axis runs over the classes.
+CLASS_ROWS = {"classifier.3.weight": 0, "classifier.3.bias": 0, "target_embedding.weight": 1}
 
-    def __init__(self, config: FersnetConfig, num_classes: int, device: str = "cpu") -> None:
+
+def transfer_weights(module: torch.nn.Module, saved: dict[str, torch.Tensor],
+                     saved_classes: Sequence[str], classes: Sequence[str]) -> list[str]:
+    """Copy ``saved`` (a state dict trained on ``saved_classes``) into ``module``, whose
+    classes are ``classes``: class-indexed weights keep the rows of the classes by name (FER+'s
+    eight to CK+'s seven), everything else must match in shape. Parameters the saved network
+    has and ``module`` lacks (a synthesis branch, into a recogniser alone) are left out;
+    parameters ``module`` has and ``saved`` lacks keep their fresh values. Returns the names
+    copied."""
+    missing = [name for name in classes if name not in saved_classes]
+    if missing:
+        raise ValueError(f"the initial weights have no class {', '.join(missing)}")
+    rows = torch.tensor([list(saved_classes).index(name) for name in classes])
+    state = module.state_dict()
+    copied = []
+    for key, value in state.items():
+        if key not in saved:
+            continue
+        source = saved[key]
+        if key in CLASS_ROWS:
+            source = source.index_select(CLASS_ROWS[key], rows)
+        if source.shape != value.shape:
+            raise ValueError(f"initial weight {key} has shape {tuple(source.shape)}, "
+                             f"the network needs {tuple(value.shape)}")
+        state[key] = source
+        copied.append(key)
+    module.load_state_dict(state)
+    return copied
+
+
+class FoldTrainer:
+    """Trains one variant on one fold's training faces (uint8 (N, S, S), labels, subjects).
+
+    ``classes`` names the labels (needed with ``config.init``, to carry each class's weights
+    over by name, and written into checkpoints)."""
+
+    def __init__(self, config: FersnetConfig, num_classes: int, device: str = "cpu",
+                 classes: Sequence[str] | None = None) -> None:
         self.config, self.num_classes = config, num_classes
+        self.classes = list(classes) if classes is not None else None
+        if self.classes is not None and len(self.classes) != num_classes:
+            raise ValueError(f"{num_classes} classes but {len(self.classes)} names")
         self.device = torch.device(device)
         torch.manual_seed(config.seed)
         self.net = FERSNet(num_classes, config.input_size, config.width, config.levels,
@@ -109,6 +153,23 @@ class FoldTrainer:
         self.disc = PatchDiscriminator(config.width).to(self.device) \
             if self.net.synthesises else None
         self.log: list[dict[str, Any]] = []
+        if config.init:
+            self.initialise(Path(config.init))
+
+    def initialise(self, checkpoint: Path) -> None:
+        """Start from a trained FERSNet (``config.init``): its network and, for a variant that
+        synthesises, its discriminator."""
+        if not checkpoint.is_file():
+            raise FileNotFoundError(f"{checkpoint}: initial weights not found (the FER+ FERSNet "
+                                    "is made by python benchmarks/sfs_ferplus.py)")
+        if self.classes is None:
+            raise ValueError("config.init needs the class names (FoldTrainer(classes=...))")
+        state = torch.load(checkpoint, map_location=self.device, weights_only=False)
+        if "classes" not in state:
+            raise ValueError(f"{checkpoint}: the checkpoint does not name its classes")
+        transfer_weights(self.net, state["net"], state["classes"], self.classes)
+        if self.disc is not None and "disc" in state:
+            self.disc.load_state_dict(state["disc"])
 
     def fit(self, images: np.ndarray, labels: np.ndarray, subjects: np.ndarray | None = None,
             checkpoint: Path | None = None) -> None:
@@ -207,7 +268,7 @@ class FoldTrainer:
                          "schedules": [s.state_dict() for s in schedules],
                          "rng": rng.bit_generator.state, "generator": generator.get_state(),
                          "torch_rng": torch.get_rng_state(), "log": self.log,
-                         "epoch": epoch + 1}
+                         "epoch": epoch + 1, "classes": self.classes}
                 if torch.cuda.is_available():
                     state["cuda_rng"] = torch.cuda.get_rng_state_all()
                 if opt_d is not None:
