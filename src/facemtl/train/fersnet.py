@@ -19,8 +19,6 @@ until synthetic balancing, when it is fine-tuned on real and synthetic faces tog
 from __future__ import annotations
 
 import logging
-import math
-import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -32,6 +30,7 @@ import torch
 from torch.nn import functional as F
 
 from facemtl.models.fersnet import FERSNet, PatchDiscriminator
+from facemtl.train.trainer import atomic_save, cosine_schedule
 
 log = logging.getLogger(__name__)
 
@@ -187,9 +186,7 @@ class FoldTrainer:
         syn_params = synthesis_parameters(net) if net.synthesises else []
         # cosine decay to zero over the run: the last epoch's weights are the ones evaluated
         steps = config.epochs * -(-len(images) // config.batch_size)
-        schedules = [torch.optim.lr_scheduler.LambdaLR(
-            o, lambda step: 0.5 * (1 + math.cos(math.pi * min(1.0, step / max(1, steps)))))
-            for o in (opt, opt_d) if o is not None]
+        schedules = [cosine_schedule(o, steps) for o in (opt, opt_d) if o is not None]
         w = config.weights
         first = 0
         if checkpoint is not None and checkpoint.is_file():
@@ -273,9 +270,7 @@ class FoldTrainer:
                     state["cuda_rng"] = torch.cuda.get_rng_state_all()
                 if opt_d is not None:
                     state |= {"disc": self.disc.state_dict(), "opt_d": opt_d.state_dict()}
-                partial = checkpoint.with_suffix(".partial")
-                torch.save(state, partial)
-                os.replace(partial, checkpoint)
+                atomic_save(state, checkpoint)
 
     def balance_and_finetune(self, images: np.ndarray, labels: np.ndarray,
                              extra: str = "synthetic") -> None:

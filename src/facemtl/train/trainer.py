@@ -116,9 +116,23 @@ def freeze_batchnorm(net: torch.nn.Module) -> None:
             module.eval()
 
 
-def _atomic_save(obj: Any, path: Path) -> None:
+def atomic_save(obj: Any, path: Path) -> None:
+    """``torch.save`` written whole or not at all (a run killed mid-save keeps the last one)."""
     with atomic_path(path) as partial:
         torch.save(obj, partial)
+
+
+def cosine_schedule(optimizer: torch.optim.Optimizer, total_steps: int,
+                    warmup_steps: int = 0) -> torch.optim.lr_scheduler.LambdaLR:
+    """Linear warm-up over ``warmup_steps``, then cosine decay to zero at ``total_steps``."""
+
+    def factor(step: int) -> float:
+        if step < warmup_steps:
+            return (step + 1) / warmup_steps
+        progress = (step - warmup_steps) / max(1, total_steps - warmup_steps)
+        return 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
+
+    return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
 
 
 class Trainer:
@@ -183,15 +197,8 @@ class Trainer:
         self.optimizer = torch.optim.AdamW(self.net.parameters(), lr=config.lr,
                                            weight_decay=config.weight_decay)
         self.sam = SAM(self.optimizer, config.sam_rho) if config.optimizer == "sam" else None
-        total_steps = self.steps_per_epoch * config.epochs
-
-        def lr_factor(step: int) -> float:
-            if step < config.warmup_steps:
-                return (step + 1) / config.warmup_steps
-            progress = (step - config.warmup_steps) / max(1, total_steps - config.warmup_steps)
-            return 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
-
-        self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimizer, lr_factor)
+        self.scheduler = cosine_schedule(self.optimizer, self.steps_per_epoch * config.epochs,
+                                         config.warmup_steps)
 
     def restore(self) -> None:
         """Continue from ``last.pt`` when there is one (and ``resume``)."""
@@ -293,9 +300,9 @@ class Trainer:
         if score > self.best["score"]:
             self.best = {"score": score, "epoch": epoch + 1, "metrics": metrics,
                          "trained_heads": trained_heads(self.train_arrays)}
-            _atomic_save({"model": self.net.state_dict(), "config": config,
+            atomic_save({"model": self.net.state_dict(), "config": config,
                           "best": self.best}, self.best_path)
-        _atomic_save({"model": self.net.state_dict(), "optimizer": self.optimizer.state_dict(),
+        atomic_save({"model": self.net.state_dict(), "optimizer": self.optimizer.state_dict(),
                       "scheduler": self.scheduler.state_dict(), "epoch": epoch,
                       "best": self.best, "history": self.history, "config": config},
                      self.last_path)
