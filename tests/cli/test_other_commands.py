@@ -41,8 +41,8 @@ def test_models_lists_the_bundled_models():
     assert result.stdout.count("ferplus/test") == 2
     assert ("fast  efficientnet_lite0  64px rgb  flip TTA  logit adjustment tau 0.1  "
             "detector framing") in result.stdout
-    assert ("accurate  mean of fast 0.3.0 (64px) + accurate 0.2.0 (96px)  96px rgb  flip TTA  "
-            "logit adjustment tau 0.2  detector framing") in result.stdout
+    assert ("accurate  efficientnet_lite0  96px rgb  flip TTA  logit adjustment tau 0.2  "
+            "detector framing") in result.stdout
     assert "fersnet_ckplus  synthesis  48px grey" in result.stdout
 
 

@@ -53,21 +53,68 @@ def test_an_ensemble_answers_the_mean_of_its_members(tmp_path, media):
     assert fast.card.head("expression").tau and "adjustment" not in raw["outputs"]["expression"]
 
 
-def test_a_member_is_written_out_again(tmp_path):
-    """``--member 1`` of the bundled ``accurate`` is the issue-2 network, with its own card
-    fields (96 px, trained on FER2013's framing) and no ensemble left in its card."""
-    result = run_cli("export", "accurate", "--member", "1", "--flip-tta", "--out", str(tmp_path),
-                     "--name", "base")
+@pytest.fixture(scope="module")
+def pair_card(tmp_path_factory):
+    """The two bundled networks as one ensemble (64 px and 96 px, both detector-framed)."""
+    from facemtl.train.ensemble import export_ensemble
+
+    _, card_path = export_ensemble(["fast", "accurate"], tmp_path_factory.mktemp("pair"),
+                                   "pair")
+    return card_path
+
+
+def test_a_smaller_member_gets_the_crop_area_averaged_down(pair_card, media):
+    """Members of different sizes: the 64-px one is fed the 96-px crop area-averaged down
+    inside the graph; each member keeps its own flip TTA; the answer is their mean."""
+    torch = pytest.importorskip("torch")
+    from facemtl import FaceAnalyzer
+    from facemtl.io import load_image
+    from facemtl.models.from_onnx import load_onnx_model
+    from facemtl.runtime.preprocess import to_batch
+    from facemtl.train.ensemble import area_matrix
+
+    analyzer = FaceAnalyzer(model=str(pair_card))
+    size = analyzer.model.card.input_size
+    assert size == 96
+    rgb = load_image(media / "multi_face.jpg")
+    faces = [analyzer.crop(rgb, d) for d in analyzer.detector.detect(rgb)]
+    onnx_out = analyzer.model.predict(faces)
+    pixels = torch.from_numpy(to_batch(faces, size))
+    members = []
+    for index in (0, 1):
+        net = load_onnx_model(pair_card, member=index).eval()
+        view = pixels
+        if net.input_size != size:
+            area = torch.from_numpy(area_matrix(size, net.input_size))
+            view = area @ pixels @ area.T
+        with torch.no_grad():
+            plain, mirrored = net.predict(view), net.predict(view.flip(3))
+        members.append(((plain[1] + mirrored[1]) / 2).numpy())
+    assert [m.shape for m in members] == [onnx_out["expression"].shape] * 2
+    assert np.allclose(onnx_out["expression"], np.mean(members, axis=0), atol=1e-4)
+    for alone in members:  # each member alone answers otherwise
+        assert not np.allclose(onnx_out["expression"], alone, atol=1e-3)
+
+
+def test_a_member_is_written_out_again(tmp_path, pair_card):
+    """``--member 1`` of an ensemble is that network again, with its own card fields (here
+    the bundled ``accurate``: 96 px) and no ensemble left in its card."""
+    result = run_cli("export", str(pair_card), "--member", "1", "--flip-tta", "--out",
+                     str(tmp_path), "--name", "back")
     assert result.returncode == 0, result.stderr
-    card = json.loads((tmp_path / "base.json").read_text())
+    card = json.loads((tmp_path / "back.json").read_text())
     assert "ensemble" not in card and card["input"]["size"] == 96
-    assert card["input"]["framing"] == "dataset" and card["outputs"]["embedding"]["dim"] == 1280
-    assert card["derived_from"]["member_model"] == "accurate"
-    assert card["derived_from"]["member_version"] == "0.2.0"
+    assert card["input"]["framing"] == "detector" and card["outputs"]["embedding"]["dim"] == 1280
+    record = json.loads(pair_card.read_text())["ensemble"][1]
+    assert card["derived_from"]["member"] == 1
+    assert card["derived_from"]["member_model"] == record["name"] == "accurate"
+    assert card["derived_from"]["member_version"] == record["version"]
+    mistake = run_cli("export", str(pair_card), "--out", str(tmp_path), "--name", "x")
+    assert mistake.returncode == 2 and "an ensemble of 2 networks; pick one" in mistake.stderr
+    assert not list(tmp_path.glob("x.*"))
 
 
 @pytest.mark.parametrize(("arguments", "message"), [
-    (["accurate"], "an ensemble of 2 networks; pick one"),
     (["fast", "accurate", "--flip-tta"], "--flip-tta: not for an ensemble"),
     (["fast", "fersnet_ckplus"], "a synthesis model cannot join an ensemble"),
     (["fast", "--member", "0"], "no ensemble member 0"),
