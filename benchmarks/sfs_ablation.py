@@ -131,7 +131,8 @@ def summarise() -> dict:
         folds = [r["accuracy"] for r in mine]
         out["variants"][variant] = {
             "accuracy": sum(r["correct"] for r in mine) / sum(r["n"] for r in mine),
-            "folds": folds, "fold_mean": float(np.mean(folds)), "fold_std": float(np.std(folds)),
+            "folds": folds, "fold_ids": [r["fold"] for r in mine],
+            "fold_mean": float(np.mean(folds)), "fold_std": float(np.std(folds)),
             "folds_done": len(mine), "seconds": round(sum(r["seconds"] for r in mine), 1)}
     write_json(RESULTS / "sfs-ckplus.json", out)
     return out
