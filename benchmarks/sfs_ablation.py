@@ -63,6 +63,12 @@ def load_ckplus(root: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return images, labels, np.array([s.subject for s in samples])
 
 
+def fold_numbers(subjects: np.ndarray) -> np.ndarray:
+    """Each face's cross-validation fold, from its subject (ckplus_folds.txt)."""
+    fold_of = ckplus_folds()
+    return np.array([fold_of[s] for s in subjects])
+
+
 def read_config(path: Path) -> FersnetConfig:
     values = yaml.safe_load(path.read_text()) or {}
     known = {f.name for f in dataclasses.fields(FersnetConfig)}
@@ -83,8 +89,7 @@ def run_variant(config_path: Path, data: Path, folds: list[int], device: str = "
     variant = config_path.stem
     config = read_config(config_path)
     images, labels, subjects = load_ckplus(data)
-    fold_of = ckplus_folds()
-    fold = np.array([fold_of[s] for s in subjects])
+    fold = fold_numbers(subjects)
     # The synthetic variant is FERSNet plus balancing: one training gives both rows, so the
     # two are the same network before and after the synthetic fine-tuning.
     base = variant.removesuffix("_synthetic")

@@ -32,9 +32,8 @@ import cv2
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from sfs_ablation import CLASSES, load_ckplus  # noqa: E402
+from sfs_ablation import CLASSES, fold_numbers, load_ckplus  # noqa: E402
 
-from facemtl.data.ckplus import ckplus_folds  # noqa: E402
 from facemtl.data.ferplus import read_ferplus  # noqa: E402
 from facemtl.io.atomic import write_json  # noqa: E402
 from facemtl.runtime.model import FaceModel  # noqa: E402
@@ -124,19 +123,20 @@ def ferplus_quality(args: argparse.Namespace) -> dict:
 
 def ckplus_quality(args: argparse.Namespace) -> dict:
     images, labels, subjects = load_ckplus(args.ckplus)
-    fold_of = ckplus_folds()
-    fold = np.array([fold_of[s] for s in subjects])
+    fold = fold_numbers(subjects)
     names = list(CLASSES)
     judge = Judge(args.judge, names)
     hits: dict[str, list[np.ndarray]] = {name: [] for name in names}
     similarity, source_classes, embeddings, order, judged_folds = [], [], [], [], []
+    detector = None  # the fold models only take crops: one detector serves them all
     for k in sorted(set(fold.tolist())):
         card = args.ckplus_folds / f"fold{k}.json"
         if not card.is_file():  # the ablation is still running: judge the folds it has
             print(f"{card}: no synthesis model for fold {k} yet; left out", file=sys.stderr)
             continue
         judged_folds.append(k)
-        synthesizer = FaceSynthesizer(card, threads=1)
+        synthesizer = FaceSynthesizer(card, detector=detector, threads=1)
+        detector = synthesizer.detector
         test = np.flatnonzero(fold == k)
         crops = list(images[test])
         made = synthesizer.synthesize_crops(crops, names)
@@ -161,8 +161,8 @@ def ckplus_quality(args: argparse.Namespace) -> dict:
                   different_people(np.concatenate(embeddings), subjects[order_all])),
         "judge_recall_on_the_real_faces": {
             name: float(np.mean(source_all[truth == k] == k)) for k, name in enumerate(names)},
+        "judge_accuracy_on_the_real_faces": float(np.mean(source_all == truth)),
     }
-    result["judge_accuracy_on_the_real_faces"] = float(np.mean(source_all == truth))
     variant = args.ckplus_folds.name
     write_json(ROOT / f"benchmarks/results/sfs-quality-ckplus-{variant}.json", result)
     return result
