@@ -171,7 +171,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.all else \
         ([args.config] if args.config else [])
     for config in configs:
-        run_variant(config, args.data, folds, args.device)
+        try:
+            run_variant(config, args.data, folds, args.device)
+        except FileNotFoundError as error:  # data or a config's initial weights missing
+            raise SystemExit(f"{config}: {error}") from None
     print(json.dumps(summarise()["variants"], indent=1))
     return 0
 
