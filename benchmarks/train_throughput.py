@@ -1,10 +1,13 @@
 """Training throughput of the multi-task network on this machine: images per second of one
 full training step (augmentation, forward, masked multi-task loss, backward, AdamW step) per
-input size, sharing mode and thread count, with the augmentation's own cost measured apart.
-This is how the CPU recipe's input size was chosen (docs/TRAINING.md).
+input size, sharing mode, memory format and thread count, with the augmentation's own cost
+measured apart. This is how the CPU recipe's input size was chosen, and why the trainer keeps
+tensors channels-last on every device (docs/TRAINING.md).
 
     python benchmarks/train_throughput.py [--sizes 48,64,80,96] [--sharing hard,selective]
-        [--steps 6] [--batch 64] [--out benchmarks/results/train-throughput.json]
+        [--formats contiguous,channels_last] [--precisions float32,bfloat16] [--steps 6]
+        [--batch 64]
+        [--out benchmarks/results/train-throughput.json]
 """
 
 from __future__ import annotations
@@ -44,16 +47,26 @@ def fake_batch(batch: int, size: int) -> tuple[torch.Tensor, dict[str, torch.Ten
     return pixels, labels
 
 
-def step_rate(size: int, sharing: str, steps: int, batch: int) -> dict[str, float]:
-    """Images/s of whole training steps and of the augmentation alone."""
+FORMATS = {"contiguous": torch.contiguous_format, "channels_last": torch.channels_last}
+
+
+def step_rate(size: int, sharing: str, steps: int, batch: int,
+              memory_format: str = "channels_last",
+              precision: str = "float32") -> dict[str, float]:
+    """Images/s of whole training steps and of the augmentation alone; `bfloat16` runs the
+    forward pass under autocast, as the trainer does on a GPU."""
     torch.manual_seed(0)
+    layout = FORMATS[memory_format]
     net = create_model("efficientnet_lite0", size, pretrained=False, sharing=sharing)
+    net = net.to(memory_format=layout)
     net.train()
     optimizer = torch.optim.AdamW(net.parameters(), lr=1e-3)
     pixels, labels = fake_batch(batch, size)
 
     def step() -> None:
-        out = net(augment(pixels, erase_probability=0.5))
+        batch_pixels = augment(pixels, erase_probability=0.5).contiguous(memory_format=layout)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bfloat16"):
+            out = net(batch_pixels)
         loss, _ = multitask_loss(out, labels, None)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -76,6 +89,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="48,64,80,96")
     parser.add_argument("--sharing", default="hard")
+    parser.add_argument("--formats", default="channels_last",
+                        help="comma-separated memory formats: " + ", ".join(FORMATS))
+    parser.add_argument("--precisions", default="float32", help="float32, bfloat16 or both")
     parser.add_argument("--steps", type=int, default=6)
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--out", default=None)
@@ -83,11 +99,15 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for sharing in args.sharing.split(","):
         for size in (int(s) for s in args.sizes.split(",")):
-            row = {"size": size, "sharing": sharing, "batch": args.batch,
-                   "threads": torch.get_num_threads(),
-                   **step_rate(size, sharing, args.steps, args.batch)}
-            rows.append(row)
-            print(json.dumps(row), flush=True)
+            for memory_format in args.formats.split(","):
+                for precision in args.precisions.split(","):
+                    row = {"size": size, "sharing": sharing, "memory_format": memory_format,
+                           "precision": precision, "batch": args.batch,
+                           "threads": torch.get_num_threads(),
+                           **step_rate(size, sharing, args.steps, args.batch, memory_format,
+                                       precision)}
+                    rows.append(row)
+                    print(json.dumps(row), flush=True)
     if args.out:
         write_json(args.out, {"command": "python benchmarks/train_throughput.py "
                                          + " ".join(argv or sys.argv[1:]), "rows": rows})
