@@ -147,9 +147,13 @@ class FoldTrainer:
             raise ValueError(f"{num_classes} classes but {len(self.classes)} names")
         self.device = torch.device(device)
         torch.manual_seed(config.seed)
+        # channels-last: 1.2-1.5x faster training steps on the CPU (sfs_throughput.py); the
+        # one-channel input batches already have that layout
+        layout = torch.channels_last
         self.net = FERSNet(num_classes, config.input_size, config.width, config.levels,
-                           config.sharing, config.shared_levels).to(self.device)
-        self.disc = PatchDiscriminator(config.width).to(self.device) \
+                           config.sharing, config.shared_levels).to(self.device,
+                                                                    memory_format=layout)
+        self.disc = PatchDiscriminator(config.width).to(self.device, memory_format=layout) \
             if self.net.synthesises else None
         self.log: list[dict[str, Any]] = []
         if config.init:
