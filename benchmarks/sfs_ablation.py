@@ -99,7 +99,7 @@ def run_variant(config_path: Path, data: Path, folds: list[int], device: str = "
             continue
         started = time.time()
         train, test = fold != k, fold == k
-        trainer = FoldTrainer(config, len(CLASSES), device=device, classes=CLASSES)
+        trainer = FoldTrainer(config, CLASSES, device=device)
         trainer.fit(images[train], labels[train], subjects[train])
         if trainer.net.synthesises:
             export_synthesis(trainer.net, FOLD_MODELS / base, f"fold{k}", list(CLASSES),

@@ -113,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     checkpoint = args.runs / "fit.pt"
     train_images, train_labels = data["train"]
     started = time.time()
-    trainer = FoldTrainer(config, len(EMOTIONS), device=args.device, classes=EMOTIONS)
+    trainer = FoldTrainer(config, EMOTIONS, device=args.device)
     trainer.fit(train_images, train_labels, None, checkpoint=checkpoint)
     fitted = {k: v.clone() for k, v in trainer.net.state_dict().items()}
     fit_log = list(trainer.log)

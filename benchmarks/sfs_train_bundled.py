@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
         config.epochs = args.epochs
     images, labels, subjects = load_ckplus(args.data)
     started = time.time()
-    trainer = FoldTrainer(config, len(CLASSES), classes=CLASSES)
+    trainer = FoldTrainer(config, CLASSES)
     trainer.fit(images, labels, subjects)
     seconds = round(time.time() - started, 1)
     training = {"data": "CK+48, all 981 frames of 118 subjects (non-commercial research)",

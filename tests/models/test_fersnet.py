@@ -17,6 +17,8 @@ from facemtl.train.fersnet import (  # noqa: E402
     transfer_weights,
 )
 
+THREE = ["anger", "happiness", "surprise"]
+
 
 @pytest.mark.parametrize("sharing", ["none", "hard", "convflu"])
 def test_shapes_and_sharing(sharing):
@@ -101,7 +103,7 @@ def test_fold_trainer_learns_and_balances(ckplus_dir):
     labels = np.array([names.index(s.path.parent.name) for s in samples])
     subjects = np.array([s.subject for s in samples])
     config = FersnetConfig(width=8, epochs=2, batch_size=16, synthetic_epochs=1)
-    trainer = FoldTrainer(config, len(names))
+    trainer = FoldTrainer(config, names)
     trainer.fit(images, labels, subjects)
     assert len(trainer.log) == 2 and all(np.isfinite(v) for row in trainer.log
                                          for k, v in row.items() if k != "epoch")
@@ -118,7 +120,7 @@ def test_fit_resumes_from_its_checkpoint_to_the_same_weights(tmp_path, monkeypat
     images = rng.integers(0, 256, (24, 48, 48), dtype=np.uint8)
     labels = np.arange(24) % 3
     config = FersnetConfig(width=4, epochs=2, batch_size=8)
-    whole = FoldTrainer(config, 3)
+    whole = FoldTrainer(config, THREE)
     whole.fit(images, labels, None)
     checkpoint = tmp_path / "fit.pt"
     saves = {"n": 0}
@@ -132,9 +134,9 @@ def test_fit_resumes_from_its_checkpoint_to_the_same_weights(tmp_path, monkeypat
 
     monkeypatch.setattr(torch, "save", save_once)
     with pytest.raises(KeyboardInterrupt):
-        FoldTrainer(config, 3).fit(images, labels, None, checkpoint=checkpoint)
+        FoldTrainer(config, THREE).fit(images, labels, None, checkpoint=checkpoint)
     monkeypatch.setattr(torch, "save", real_save)
-    resumed = FoldTrainer(config, 3)
+    resumed = FoldTrainer(config, THREE)
     resumed.fit(images, labels, None, checkpoint=checkpoint)
     assert [row["epoch"] for row in resumed.log] == [1, 2]
     for key, value in whole.net.state_dict().items():
@@ -146,7 +148,7 @@ def test_balancing_controls_add_copies_or_nothing():
     images = rng.integers(0, 256, (20, 48, 48), dtype=np.uint8)
     labels = np.array([0] * 14 + [1] * 4 + [2] * 2)
     trainer = FoldTrainer(FersnetConfig(width=4, synthetic_epochs=1, batch_size=8,
-                                        synthetic_cap=10), 3)
+                                        synthetic_cap=10), THREE)
     trainer.balance_and_finetune(images, labels, extra="oversample")
     assert trainer.synthetic_count == 0 and trainer.log[-1]["synthetic_epoch"] == 1
     trainer.balance_and_finetune(images, labels, extra="synthetic")
@@ -163,13 +165,12 @@ def test_initial_weights_carry_each_class_over_by_name(tmp_path):
              "surprise"]
     seven = [name for name in eight if name != "neutral"][::-1]  # another order too
     config = FersnetConfig(width=4, epochs=1, batch_size=8)
-    source = FoldTrainer(config, 8, classes=eight)
+    source = FoldTrainer(config, eight)
     rng = np.random.default_rng(0)
     source.fit(rng.integers(0, 256, (16, 48, 48), dtype=np.uint8), np.arange(16) % 8, None,
                checkpoint=tmp_path / "fit.pt")
     saved = source.net.state_dict()
-    started = FoldTrainer(FersnetConfig(width=4, init=str(tmp_path / "fit.pt")), 7,
-                          classes=seven)
+    started = FoldTrainer(FersnetConfig(width=4, init=str(tmp_path / "fit.pt")), seven)
     state = started.net.state_dict()
     for i, name in enumerate(seven):
         j = eight.index(name)
@@ -188,4 +189,4 @@ def test_initial_weights_carry_each_class_over_by_name(tmp_path):
     with pytest.raises(ValueError, match="no class"):
         transfer_weights(alone, saved, eight[:4], seven)
     with pytest.raises(FileNotFoundError, match="not found"):
-        FoldTrainer(FersnetConfig(width=4, init=str(tmp_path / "none.pt")), 7, classes=seven)
+        FoldTrainer(FersnetConfig(width=4, init=str(tmp_path / "none.pt")), seven)

@@ -136,15 +136,15 @@ def transfer_weights(module: torch.nn.Module, saved: dict[str, torch.Tensor],
 class FoldTrainer:
     """Trains one variant on one fold's training faces (uint8 (N, S, S), labels, subjects).
 
-    ``classes`` names the labels (needed with ``config.init``, to carry each class's weights
-    over by name, and written into checkpoints)."""
+    ``classes`` names the labels in label order: their number sizes the network, and the
+    names carry each class's weights over with ``config.init`` and go into checkpoints."""
 
-    def __init__(self, config: FersnetConfig, num_classes: int, device: str = "cpu",
-                 classes: Sequence[str] | None = None) -> None:
-        self.config, self.num_classes = config, num_classes
-        self.classes = list(classes) if classes is not None else None
-        if self.classes is not None and len(self.classes) != num_classes:
-            raise ValueError(f"{num_classes} classes but {len(self.classes)} names")
+    def __init__(self, config: FersnetConfig, classes: Sequence[str],
+                 device: str = "cpu") -> None:
+        self.config, self.classes = config, list(classes)
+        self.num_classes = num_classes = len(self.classes)
+        if len(set(self.classes)) != num_classes:
+            raise ValueError(f"class names repeat: {self.classes}")
         self.device = torch.device(device)
         torch.manual_seed(config.seed)
         # channels-last: 1.2-1.5x faster training steps on the CPU (sfs_throughput.py); the
@@ -165,8 +165,6 @@ class FoldTrainer:
         if not checkpoint.is_file():
             raise FileNotFoundError(f"{checkpoint}: initial weights not found (the FER+ FERSNet "
                                     "is made by python benchmarks/sfs_ferplus.py)")
-        if self.classes is None:
-            raise ValueError("config.init needs the class names (FoldTrainer(classes=...))")
         state = torch.load(checkpoint, map_location=self.device, weights_only=False)
         if "classes" not in state:
             raise ValueError(f"{checkpoint}: the checkpoint does not name its classes")
