@@ -111,6 +111,17 @@ class FERSNet(nn.Module):
             syn_levels.append(syn)
         return rec_levels, syn_levels
 
+    def class_axes(self) -> dict[str, int]:
+        """State-dict keys of the parameters indexed by expression class, each with the axis
+        that runs over the classes (the classifier's output rows, the target embedding's
+        input columns), read from the modules themselves so that starting from a network
+        trained on other classes (``transfer_weights``) follows any change of the layers."""
+        head = f"classifier.{len(self.classifier) - 1}"  # the Linear at its end
+        axes = {f"{head}.weight": 0, f"{head}.bias": 0}
+        if self.synthesises:
+            axes["target_embedding.weight"] = 1  # its bias runs over the code, not classes
+        return axes
+
     def classify(self, pixels: torch.Tensor) -> torch.Tensor:
         """Expression logits for grey faces (N, 1, S, S) in 0..255."""
         rec_levels, _ = self.encode(to_unit(pixels))

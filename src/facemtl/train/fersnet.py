@@ -100,11 +100,7 @@ def synthesis_parameters(net: FERSNet) -> list[torch.nn.Parameter]:
     return params
 
 
-#: Parameters whose first (or, for the target embedding, second) axis runs over the classes.
-CLASS_ROWS = {"classifier.3.weight": 0, "classifier.3.bias": 0, "target_embedding.weight": 1}
-
-
-def transfer_weights(module: torch.nn.Module, saved: dict[str, torch.Tensor],
+def transfer_weights(module: FERSNet, saved: dict[str, torch.Tensor],
                      saved_classes: Sequence[str], classes: Sequence[str]) -> list[str]:
     """Copy ``saved`` (a state dict trained on ``saved_classes``) into ``module``, whose
     classes are ``classes``: class-indexed weights keep the rows of the classes by name (FER+'s
@@ -116,14 +112,15 @@ def transfer_weights(module: torch.nn.Module, saved: dict[str, torch.Tensor],
     if missing:
         raise ValueError(f"the initial weights have no class {', '.join(missing)}")
     rows = torch.tensor([list(saved_classes).index(name) for name in classes])
+    class_axes = module.class_axes()
     state = module.state_dict()
     copied = []
     for key, value in state.items():
         if key not in saved:
             continue
         source = saved[key]
-        if key in CLASS_ROWS:
-            source = source.index_select(CLASS_ROWS[key], rows)
+        if key in class_axes:
+            source = source.index_select(class_axes[key], rows)
         if source.shape != value.shape:
             raise ValueError(f"initial weight {key} has shape {tuple(source.shape)}, "
                              f"the network needs {tuple(value.shape)}")
