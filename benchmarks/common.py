@@ -20,3 +20,17 @@ def model_arguments(doc: str, default_model: str) -> argparse.ArgumentParser:
     parser.add_argument("--model", default=default_model)
     parser.add_argument("--data", type=Path, default=DATA)
     return parser
+
+
+#: Memory layouts the training-throughput benchmarks compare (train_throughput.py,
+#: sfs_throughput.py).
+MEMORY_FORMATS = ("contiguous", "channels_last")
+
+
+def torch_memory_format(name: str):  # -> torch.memory_format; torch imported here, not for all
+    """The torch memory format called ``name`` (one of MEMORY_FORMATS)."""
+    import torch
+
+    if name not in MEMORY_FORMATS:
+        raise SystemExit(f"unknown memory format {name!r}: use {', '.join(MEMORY_FORMATS)}")
+    return torch.channels_last if name == "channels_last" else torch.contiguous_format

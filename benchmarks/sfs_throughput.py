@@ -15,18 +15,17 @@ import sys
 import time
 
 import torch
+from common import MEMORY_FORMATS, torch_memory_format
 from torch.nn import functional as F
 
 from facemtl.io.atomic import write_json
 from facemtl.models.fersnet import FERSNet, PatchDiscriminator
 
-FORMATS = {"contiguous": torch.contiguous_format, "channels_last": torch.channels_last}
-
 
 def images_per_second(width: int, sharing: str, steps: int, batch: int = 64,
                       memory_format: str = "contiguous") -> float:
     torch.manual_seed(0)
-    layout = FORMATS[memory_format]
+    layout = torch_memory_format(memory_format)
     net = FERSNet(7, 48, width, 3, sharing).to(memory_format=layout)
     disc = PatchDiscriminator(width).to(memory_format=layout)
     opt = torch.optim.Adam(net.parameters(), 2e-4)
@@ -62,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--widths", default="16,32")
     parser.add_argument("--formats", default="contiguous",
-                        help="comma-separated memory formats: " + ", ".join(FORMATS))
+                        help="comma-separated memory formats: " + ", ".join(MEMORY_FORMATS))
     parser.add_argument("--steps", type=int, default=5)
     parser.add_argument("--out", default=None)
     args = parser.parse_args(argv)

@@ -6,8 +6,7 @@ tensors channels-last on every device (docs/TRAINING.md).
 
     python benchmarks/train_throughput.py [--sizes 48,64,80,96] [--sharing hard,selective]
         [--formats contiguous,channels_last] [--precisions float32,bfloat16] [--steps 6]
-        [--batch 64]
-        [--out benchmarks/results/train-throughput.json]
+        [--batch 64] [--out benchmarks/results/train-throughput.json]
 """
 
 from __future__ import annotations
@@ -18,6 +17,7 @@ import sys
 import time
 
 import torch
+from common import MEMORY_FORMATS, torch_memory_format
 
 from facemtl.io.atomic import write_json
 from facemtl.labels import MISSING
@@ -47,16 +47,13 @@ def fake_batch(batch: int, size: int) -> tuple[torch.Tensor, dict[str, torch.Ten
     return pixels, labels
 
 
-FORMATS = {"contiguous": torch.contiguous_format, "channels_last": torch.channels_last}
-
-
 def step_rate(size: int, sharing: str, steps: int, batch: int,
               memory_format: str = "channels_last",
               precision: str = "float32") -> dict[str, float]:
     """Images/s of whole training steps and of the augmentation alone; `bfloat16` runs the
     forward pass under autocast, as the trainer does on a GPU."""
     torch.manual_seed(0)
-    layout = FORMATS[memory_format]
+    layout = torch_memory_format(memory_format)
     net = create_model("efficientnet_lite0", size, pretrained=False, sharing=sharing)
     net = net.to(memory_format=layout)
     net.train()
@@ -90,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="48,64,80,96")
     parser.add_argument("--sharing", default="hard")
     parser.add_argument("--formats", default="channels_last",
-                        help="comma-separated memory formats: " + ", ".join(FORMATS))
+                        help="comma-separated memory formats: " + ", ".join(MEMORY_FORMATS))
     parser.add_argument("--precisions", default="float32", help="float32, bfloat16 or both")
     parser.add_argument("--steps", type=int, default=6)
     parser.add_argument("--batch", type=int, default=64)

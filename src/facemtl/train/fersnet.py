@@ -144,7 +144,7 @@ class FoldTrainer:
             raise ValueError(f"class names repeat: {self.classes}")
         self.device = torch.device(device)
         torch.manual_seed(config.seed)
-        # channels-last: 1.2-1.5x faster training steps on the CPU (sfs_throughput.py); the
+        # channels-last: 1.2-1.4x faster training steps on the CPU (sfs_throughput.py); the
         # one-channel input batches already have that layout
         layout = torch.channels_last
         self.net = FERSNet(num_classes, config.input_size, config.width, config.levels,
