@@ -129,7 +129,9 @@ def summarise() -> dict:
     out = {"protocol": "CK+48, 10-fold subject-independent (src/facemtl/data/splits/"
                        "ckplus_folds.txt); accuracy pooled over all test images; folds = "
                        "per-fold accuracies", "variants": {}}
-    for variant in VARIANTS:
+    # the paper's variants in their order, then any other config's (e.g. a longer pre-training)
+    names = [*VARIANTS, *sorted({r["variant"] for r in rows} - set(VARIANTS))]
+    for variant in names:
         mine = sorted((r for r in rows if r["variant"] == variant), key=lambda r: r["fold"])
         if not mine:
             continue

@@ -8,6 +8,8 @@ the same weights, alike but for what fills the classes smaller than ``synthetic_
 (majority vote) with per-class recall; FER+ test is reported, never chosen on.
 
     python benchmarks/sfs_ferplus.py                 # writes benchmarks/results/sfs-ferplus.json
+    python benchmarks/sfs_ferplus.py --config configs/sfs/ferplus_long.yaml \
+        --runs runs/sfs-ferplus-long --out benchmarks/results/sfs-ferplus-long.json
     python benchmarks/sfs_ferplus.py --save-mosaics data/ferplus48   # 60 MB, for a lent GPU
     python benchmarks/sfs_ferplus.py --data data/ferplus48 --device cuda   # (sfs_ferplus_gpu.sh)
 """
@@ -98,6 +100,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=Path, default=ROOT / "runs" / "sfs-ferplus")
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--threads", type=int, default=0)
+    parser.add_argument("--out", type=Path, default=RESULT,
+                        help=f"results file (default {RESULT.relative_to(ROOT)})")
     parser.add_argument("--save-mosaics", type=Path, metavar="DIR",
                         help="write FER+ as lossless PNG mosaics + labels (60 MB) and stop")
     args = parser.parse_args(argv)
@@ -142,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
                      out[f"finetune_{extra}"]["valid"]["accuracy"],
                      out[f"finetune_{extra}"]["test"]["accuracy"])
     out["seconds"] = round(time.time() - started, 1)
-    write_json(RESULT, out)
+    write_json(args.out, out)
     print(json.dumps({k: {s: round(v[s]["accuracy"], 4) for s in ("valid", "test")}
                       for k, v in out.items() if isinstance(v, dict) and "valid" in v}))
     return 0

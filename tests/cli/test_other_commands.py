@@ -39,10 +39,10 @@ def test_models_lists_the_bundled_models():
     names = [line.split()[0] for line in result.stdout.splitlines() if not line.startswith(" ")]
     assert names == ["accurate", "fast", "fersnet_ckplus"]
     assert result.stdout.count("ferplus/test") == 2
-    assert ("fast  efficientnet_lite0  64px rgb  flip TTA  logit adjustment tau 0.1  "
+    assert ("fast  efficientnet_lite0  96px rgb  logit adjustment tau 0.1  "
             "detector framing") in result.stdout
-    assert ("accurate  efficientnet_lite0  96px rgb  flip TTA  logit adjustment tau 0.2  "
-            "detector framing") in result.stdout
+    assert ("accurate  mean of cpu_recipe96 0.4.0 (96px) + fast 0.4.0 (96px)  96px rgb  "
+            "logit adjustment tau 0.2  detector framing") in result.stdout
     assert "fersnet_ckplus  synthesis  48px grey" in result.stdout
 
 

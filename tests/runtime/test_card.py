@@ -153,11 +153,12 @@ def test_evaluate_follows_the_card_framing_and_records_another(tmp_path, ckplus_
 
     model = FaceModel(copy_card(tmp_path))  # fast: trained on the detector's framing
     assert model.card.input.framing == "detector"
-    # accurate 0.4 was trained on the detector's framing too, and its card says so twice:
-    # where the runtime reads it and in the training config it was exported from
+    # accurate 0.5's two networks were trained on the detector's framing too, and its card
+    # says so where the runtime reads it and in each member's training config
     accurate = ModelCard.load(resolve_model("accurate"))
     assert accurate.input.framing == "detector"
-    assert accurate.raw["training"]["config"]["framing"] == "detector"
+    assert [m["training"]["config"]["framing"] for m in accurate.raw["ensemble"]] == \
+        ["detector", "detector"]
     own = evaluation.evaluate("ckplus", ckplus_dir, "valid", model=model, progress=False)
     other = evaluation.evaluate("ckplus", ckplus_dir, "valid", model=model, progress=False,
                                 framing="dataset")

@@ -31,7 +31,8 @@ def test_an_ensemble_answers_the_mean_of_its_members(tmp_path, media):
     from facemtl.train.ensemble import export_ensemble
 
     fast = FaceModel.load("fast")
-    exported = run_cli("export", "fast", "--out", str(tmp_path), "--name", "plain")  # no TTA
+    exported = run_cli("export", "fast", "--flip-tta", "--out", str(tmp_path), "--name",
+                       "plain")  # fast has no TTA: this one averages the mirror image too
     assert exported.returncode == 0, exported.stderr
     _, card_path = export_ensemble(["fast", tmp_path / "plain.json"], tmp_path, "pair")
     pair, plain = FaceModel.load(card_path), FaceModel.load(tmp_path / "plain.json")
@@ -55,17 +56,23 @@ def test_an_ensemble_answers_the_mean_of_its_members(tmp_path, media):
 
 @pytest.fixture(scope="module")
 def pair_card(tmp_path_factory):
-    """The two bundled networks as one ensemble (64 px and 96 px, both detector-framed)."""
+    """Two networks of different sizes as one ensemble: the bundled ``fast`` re-exported at
+    64 px with flip TTA (``facemtl export fast --input-size 64 --flip-tta``), then ``fast``
+    itself (96 px, no TTA)."""
     from facemtl.train.ensemble import export_ensemble
 
-    _, card_path = export_ensemble(["fast", "accurate"], tmp_path_factory.mktemp("pair"),
-                                   "pair")
+    folder = tmp_path_factory.mktemp("pair")
+    small = run_cli("export", "fast", "--input-size", "64", "--flip-tta", "--out", str(folder),
+                    "--name", "small")
+    assert small.returncode == 0, small.stderr
+    _, card_path = export_ensemble([folder / "small.json", "fast"], folder, "pair")
     return card_path
 
 
 def test_a_smaller_member_gets_the_crop_area_averaged_down(pair_card, media):
     """Members of different sizes: the 64-px one is fed the 96-px crop area-averaged down
-    inside the graph; each member keeps its own flip TTA; the answer is their mean."""
+    inside the graph; each member keeps its own test-time augmentation (flip or none); the
+    answer is their mean."""
     torch = pytest.importorskip("torch")
     from facemtl import FaceAnalyzer
     from facemtl.io import load_image
@@ -76,20 +83,26 @@ def test_a_smaller_member_gets_the_crop_area_averaged_down(pair_card, media):
     analyzer = FaceAnalyzer(model=str(pair_card))
     size = analyzer.model.card.input_size
     assert size == 96
+    records = json.loads(pair_card.read_text())["ensemble"]
+    assert [r["input"]["size"] for r in records] == [64, 96]
+    flips = [r["inference"]["test_time_augmentation"] == "flip" for r in records]
+    assert flips == [True, False]
     rgb = load_image(media / "multi_face.jpg")
     faces = [analyzer.crop(rgb, d) for d in analyzer.detector.detect(rgb)]
     onnx_out = analyzer.model.predict(faces)
     pixels = torch.from_numpy(to_batch(faces, size))
     members = []
-    for index in (0, 1):
+    for index, flip in enumerate(flips):
         net = load_onnx_model(pair_card, member=index).eval()
         view = pixels
         if net.input_size != size:
             area = torch.from_numpy(area_matrix(size, net.input_size))
             view = area @ pixels @ area.T
         with torch.no_grad():
-            plain, mirrored = net.predict(view), net.predict(view.flip(3))
-        members.append(((plain[1] + mirrored[1]) / 2).numpy())
+            answer = net.predict(view)[1]
+            if flip:
+                answer = (answer + net.predict(view.flip(3))[1]) / 2
+        members.append(answer.numpy())
     assert [m.shape for m in members] == [onnx_out["expression"].shape] * 2
     assert np.allclose(onnx_out["expression"], np.mean(members, axis=0), atol=1e-4)
     for alone in members:  # each member alone answers otherwise
@@ -98,7 +111,7 @@ def test_a_smaller_member_gets_the_crop_area_averaged_down(pair_card, media):
 
 def test_a_member_is_written_out_again(tmp_path, pair_card):
     """``--member 1`` of an ensemble is that network again, with its own card fields (here
-    the bundled ``accurate``: 96 px) and no ensemble left in its card."""
+    the bundled ``fast``: 96 px) and no ensemble left in its card."""
     result = run_cli("export", str(pair_card), "--member", "1", "--flip-tta", "--out",
                      str(tmp_path), "--name", "back")
     assert result.returncode == 0, result.stderr
@@ -107,7 +120,7 @@ def test_a_member_is_written_out_again(tmp_path, pair_card):
     assert card["input"]["framing"] == "detector" and card["outputs"]["embedding"]["dim"] == 1280
     record = json.loads(pair_card.read_text())["ensemble"][1]
     assert card["derived_from"]["member"] == 1
-    assert card["derived_from"]["member_model"] == record["name"] == "accurate"
+    assert card["derived_from"]["member_model"] == record["name"] == "fast"
     assert card["derived_from"]["member_version"] == record["version"]
     mistake = run_cli("export", str(pair_card), "--out", str(tmp_path), "--name", "x")
     assert mistake.returncode == 2 and "an ensemble of 2 networks; pick one" in mistake.stderr
@@ -116,9 +129,11 @@ def test_a_member_is_written_out_again(tmp_path, pair_card):
 
 @pytest.mark.parametrize(("arguments", "message"), [
     (["fast", "accurate", "--flip-tta"], "--flip-tta: not for an ensemble"),
+    (["fast", "fast", "--input-size", "64"], "--input-size: not for an ensemble"),
     (["fast", "fersnet_ckplus"], "a synthesis model cannot join an ensemble"),
     (["fast", "--member", "0"], "no ensemble member 0"),
     (["fast", "--framing", "detector"], "--framing: only for an ensemble"),
+    (["best.pt", "--input-size", "64"], "--input-size: for a bundled model or card"),
 ])
 def test_export_mistakes_are_one_line(tmp_path, arguments, message):
     result = run_cli("export", *arguments, "--out", str(tmp_path), "--name", "x")

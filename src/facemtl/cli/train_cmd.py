@@ -67,6 +67,9 @@ def add_train_parser(commands: argparse._SubParsersAction) -> None:
                         help="write out network N (0, 1, ...) of an ensemble model")
     export.add_argument("--framing", choices=("detector", "dataset"),
                         help="an ensemble's framing, when its members' differ")
+    export.add_argument("--input-size", type=int, metavar="PX",
+                        help="run a bundled model / card at this input size (e.g. 64 for a "
+                        "cheaper answer; measure it again)")
     export.set_defaults(func=run_export)
 
 
@@ -108,7 +111,8 @@ def run_export(args: argparse.Namespace) -> int:
 
         options = [flag for flag, value in (("--flip-tta", args.flip_tta),
                                             ("--age-decoder", args.age_decoder),
-                                            ("--int8", args.int8), ("--member", args.member))
+                                            ("--int8", args.int8), ("--member", args.member),
+                                            ("--input-size", args.input_size))
                    if value not in (None, False, [])]
         if options:
             raise FacemtlError(f"{' '.join(options)}: not for an ensemble (it keeps each "
@@ -123,6 +127,6 @@ def run_export(args: argparse.Namespace) -> int:
         onnx_path, card_path = export_model(args.checkpoint[0], args.out, args.name,
                                             args.version, args.flip_tta, args.age_decoder,
                                             _parse_data(args.int8) or None, args.cache_dir,
-                                            args.member)
+                                            args.member, args.input_size)
     print(f"wrote {onnx_path} and {card_path}")
     return 0

@@ -34,18 +34,24 @@ def export_model(source: str | Path, out_dir: str | Path, name: str, version: st
                  flip_tta: bool = False, age_decoder: str | None = None,
                  int8_calibration: dict[str, str] | None = None,
                  cache_dir: str | Path = ".cache/facemtl",
-                 member: int | None = None) -> tuple[Path, Path]:
+                 member: int | None = None,
+                 input_size: int | None = None) -> tuple[Path, Path]:
     """Export a training checkpoint (.pt), or re-export a bundled/exported model (a name or
     card) with other inference options: ``flip_tta`` (mirror-image averaging in the graph),
     ``age_decoder``, and int8 quantisation calibrated on the train splits of
     ``int8_calibration`` (data set name -> folder); ``member`` writes out one network of an
-    ensemble card. Returns the ONNX and card paths."""
+    ensemble card; ``input_size`` runs a bundled/card network at another input size (the
+    backbone is fully convolutional, so a smaller face is a cheaper answer; its accuracy must
+    be measured again). Returns the ONNX and card paths."""
     if str(source).endswith((".pt", ".pth")):
+        if input_size:
+            raise ModelError("--input-size: for a bundled model or card (a checkpoint is "
+                             "exported at the size it was trained at)")
         onnx_path, card_path = export_checkpoint(source, out_dir, name, version, flip_tta,
                                                  age_decoder)
     else:
         onnx_path, card_path = _reexport(source, Path(out_dir), name, version, flip_tta,
-                                         age_decoder, member)
+                                         age_decoder, member, input_size)
     if int8_calibration:
         try:
             _quantize(onnx_path, card_path, int8_calibration, cache_dir)
@@ -77,16 +83,18 @@ def _quantize(onnx_path: Path, card_path: Path, calibration: dict[str, str],
 
 
 def _reexport(source: str | Path, out_dir: Path, name: str, version: str, flip_tta: bool,
-              age_decoder: str | None, member: int | None = None) -> tuple[Path, Path]:
+              age_decoder: str | None, member: int | None = None,
+              input_size: int | None = None) -> tuple[Path, Path]:
     """A bundled/exported model (or one ``member`` of an ensemble) written again with other
-    inference options; its metrics are dropped (they must be measured again)."""
+    inference options, at its own input size or ``input_size``; its metrics are dropped (they
+    must be measured again)."""
     from facemtl.models.from_onnx import load_onnx_model
     from facemtl.runtime.card import ModelCard
     from facemtl.runtime.registry import resolve_model
 
     source_card = ModelCard.load(resolve_model(source))
     try:
-        net = load_onnx_model(source_card.path, member=member).eval()
+        net = load_onnx_model(source_card.path, member=member, input_size=input_size).eval()
     except ValueError as error:
         raise ModelError(str(error)) from None
     onnx_path = _write_onnx(net, out_dir, name, flip_tta)
@@ -103,6 +111,7 @@ def _reexport(source: str | Path, out_dir: Path, name: str, version: str, flip_t
     card.update(name=name, version=version, created=datetime.date.today().isoformat(),
                 metrics={}, derived_from=derived)
     card["inference"] = _inference(flip_tta)
+    card["input"] = {**card["input"], "size": net.input_size}
     # a logit adjustment was chosen on the source's answers: the new graph's are measured anew
     card["outputs"]["expression"].pop("adjustment", None)
     if age_decoder:
