@@ -130,10 +130,13 @@ def test_a_member_is_written_out_again(tmp_path, pair_card):
 @pytest.mark.parametrize(("arguments", "message"), [
     (["fast", "accurate", "--flip-tta"], "--flip-tta: not for an ensemble"),
     (["fast", "fast", "--input-size", "64"], "--input-size: not for an ensemble"),
+    (["fast", "fast", "--member", "0"], "--member: not for an ensemble"),
     (["fast", "fersnet_ckplus"], "a synthesis model cannot join an ensemble"),
     (["fast", "--member", "0"], "no ensemble member 0"),
     (["fast", "--framing", "detector"], "--framing: only for an ensemble"),
     (["best.pt", "--input-size", "64"], "--input-size: for a bundled model or card"),
+    (["fast", "--input-size", "0"], "--input-size 0: must be at least 32 pixels"),
+    (["fast", "--input-size", "-5"], "--input-size -5: must be at least 32 pixels"),
 ])
 def test_export_mistakes_are_one_line(tmp_path, arguments, message):
     result = run_cli("export", *arguments, "--out", str(tmp_path), "--name", "x")

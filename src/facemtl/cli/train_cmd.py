@@ -113,7 +113,7 @@ def run_export(args: argparse.Namespace) -> int:
                                             ("--age-decoder", args.age_decoder),
                                             ("--int8", args.int8), ("--member", args.member),
                                             ("--input-size", args.input_size))
-                   if value not in (None, False, [])]
+                   if value is not None and value is not False and value != []]
         if options:
             raise FacemtlError(f"{' '.join(options)}: not for an ensemble (it keeps each "
                                "member's own options; export the members with them first)")

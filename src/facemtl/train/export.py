@@ -30,6 +30,10 @@ ARCHITECTURES = {
 }
 
 
+#: The smallest input a re-export may ask for: EfficientNet-Lite0 halves the face five times.
+MIN_INPUT_SIZE = 32
+
+
 def export_model(source: str | Path, out_dir: str | Path, name: str, version: str = "0.1.0",
                  flip_tta: bool = False, age_decoder: str | None = None,
                  int8_calibration: dict[str, str] | None = None,
@@ -43,8 +47,11 @@ def export_model(source: str | Path, out_dir: str | Path, name: str, version: st
     ensemble card; ``input_size`` runs a bundled/card network at another input size (the
     backbone is fully convolutional, so a smaller face is a cheaper answer; its accuracy must
     be measured again). Returns the ONNX and card paths."""
+    if input_size is not None and input_size < MIN_INPUT_SIZE:
+        raise ModelError(f"--input-size {input_size}: must be at least {MIN_INPUT_SIZE} pixels "
+                         "(the backbone's total stride)")
     if str(source).endswith((".pt", ".pth")):
-        if input_size:
+        if input_size is not None:
             raise ModelError("--input-size: for a bundled model or card (a checkpoint is "
                              "exported at the size it was trained at)")
         onnx_path, card_path = export_checkpoint(source, out_dir, name, version, flip_tta,
