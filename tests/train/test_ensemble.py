@@ -32,15 +32,15 @@ def test_an_ensemble_answers_the_mean_of_its_members(tmp_path, media):
 
     fast = FaceModel.load("fast")
     exported = run_cli("export", "fast", "--flip-tta", "--out", str(tmp_path), "--name",
-                       "plain")  # fast has no TTA: this one averages the mirror image too
+                       "flipped")  # fast has no TTA: this one averages the mirror image too
     assert exported.returncode == 0, exported.stderr
-    _, card_path = export_ensemble(["fast", tmp_path / "plain.json"], tmp_path, "pair")
-    pair, plain = FaceModel.load(card_path), FaceModel.load(tmp_path / "plain.json")
+    _, card_path = export_ensemble(["fast", tmp_path / "flipped.json"], tmp_path, "pair")
+    pair, flipped = FaceModel.load(card_path), FaceModel.load(tmp_path / "flipped.json")
     analyzer = FaceAnalyzer(model=fast)
     rgb = cv2.cvtColor(cv2.imread(str(media / "multi_face.jpg")), cv2.COLOR_BGR2RGB)
     faces = [analyzer.crop(rgb, d) for d in analyzer.detector.detect(rgb)]
     assert len(faces) > 1
-    got, a, b = pair.predict(faces), fast.predict(faces), plain.predict(faces)
+    got, a, b = pair.predict(faces), fast.predict(faces), flipped.predict(faces)
     for head in ("expression", "age", "gender", "ethnicity"):
         assert np.allclose(got[head], (a[head] + b[head]) / 2, atol=1e-5), head
     assert not np.allclose(a["expression"], b["expression"], atol=1e-4)  # two answers
@@ -48,7 +48,7 @@ def test_an_ensemble_answers_the_mean_of_its_members(tmp_path, media):
             for x in (a, b)]
     assert np.allclose(got["embedding"], np.concatenate(unit, axis=1), atol=1e-5)
     raw = json.loads(card_path.read_text())
-    assert [m["name"] for m in raw["ensemble"]] == ["fast", "plain"]
+    assert [m["name"] for m in raw["ensemble"]] == ["fast", "flipped"]
     assert raw["input"]["framing"] == "detector" and raw["outputs"]["embedding"]["dim"] == 2560
     # fast's logit adjustment was chosen for fast alone: the ensemble does not inherit it
     assert fast.card.head("expression").tau and "adjustment" not in raw["outputs"]["expression"]
