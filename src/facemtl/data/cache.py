@@ -58,7 +58,9 @@ def cached_arrays(dataset: str, data_dir: str | Path, split: str, cache_dir: str
     arrays = build_arrays(samples, size or spec.native_size,
                           detect=dataset_face_finder(samples), progress=progress)
     arrays.save(path)
-    return arrays
+    # Read back what was stored (JPEG): the first run then sees the very pixels every later
+    # or resumed run loads, so anything keyed on them (a teacher's targets) stays valid.
+    return FaceArrays.load(path)
 
 
 def dataset_face_finder(samples: list[Sample], threads: int = 0):

@@ -76,6 +76,10 @@ class TrainConfig:
     class_weighted: bool = False  # expression weights 1/count, normalised to the largest class
     loss_weights: dict[str, float] = field(default_factory=dict)
     erase_probability: float = 0.0  # random erasing (cutout) share of training images
+    #: an exported model (name or card path) whose head outputs on the training crops are
+    #: soft targets for every head of every face (train/distill.py); None = no teacher
+    teacher: str | None = None
+    distill_weight: float = 1.0  # weight of the teacher's term beside the labels' loss
     age_head: str = "bins"  # "bins" (100-way softmax, paper 1) or "regression"
     age_decoder: str = "top2"  # bins: "top2" (paper 1), "expectation" or "argmax"
     optimizer: str = "adamw"  # "adamw" or "sam" (SAM around AdamW, paper 1)
@@ -150,6 +154,10 @@ class TrainConfig:
             raise ConfigError(f"key 'sharing: {self.sharing}' cannot start from the exported "
                               f"model {self.init!r} (its network is hard-shared): use a .pt "
                               "checkpoint or ImageNet weights")
+        if self.teacher and (self.age_head != "bins" or "folder" in self.datasets
+                             or self.distill_weight <= 0):
+            raise ConfigError("key 'teacher' needs 'age_head: bins', the 8 emotions (no "
+                              "'folder' data set) and a positive 'distill_weight'")
         if self.lr <= 0 or (self.finetune_lr is not None and self.finetune_lr <= 0):
             raise ConfigError("keys 'lr' and 'finetune_lr' must be positive")
         from facemtl.data.registry import trainable_datasets

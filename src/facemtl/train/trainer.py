@@ -29,6 +29,7 @@ from facemtl.models.build import build_model, expression_labels
 from facemtl.scoring import brief_metrics, predict_arrays, score_outputs, selection_score, summary_line
 from facemtl.train.augment import augment
 from facemtl.train.config import TrainConfig
+from facemtl.train.distill import DISTILLED_HEADS, distillation_loss, teacher_targets
 from facemtl.train.losses import multitask_loss
 from facemtl.train.sam import SAM
 
@@ -165,6 +166,11 @@ class Trainer:
         self.labels = {name: torch.from_numpy(getattr(self.train_arrays, name)).to(self.device)
                        for name in ("expression", "age", "gender", "ethnicity", "valence",
                                     "arousal", "identity")}
+        if self.config.teacher:
+            targets = teacher_targets(self.config.teacher, self.train_arrays,
+                                      self.out_dir / "teacher.npz")
+            self.labels.update({f"teacher_{head}": torch.from_numpy(targets[head]).to(
+                self.device) for head in DISTILLED_HEADS})
         self.steps_per_epoch = len(epoch_batches(self.sources, self.config.batch_size,
                                                  self.config.batching,
                                                  torch.Generator().manual_seed(0)))
@@ -222,6 +228,10 @@ class Trainer:
             if config.identity_head == "arcface" else None
         loss, _ = multitask_loss(outputs, batch, self.weights, config.label_smoothing,
                                  config.loss_weights, arcface)
+        if config.teacher:
+            taught, _ = distillation_loss(outputs, {head: batch[f"teacher_{head}"]
+                                                    for head in DISTILLED_HEADS})
+            loss = loss + config.distill_weight * taught
         return loss
 
     def prepare_epoch(self, epoch: int) -> None:
