@@ -54,7 +54,7 @@ def test_verification_metrics_leave_the_callers_array_alone():
 def test_crop_size_input_cuts_utkface_straight_to_the_input_size(tmp_path, utkface_dir):
     """``crop_size: input`` gives training the crops ``analyze`` would cut (straight to 64 px),
     not the native 96-px crops resized; FER+ (native 48, below the input) keeps its cache."""
-    from facemtl.data.arrays import build_arrays
+    from facemtl.data.arrays import FaceArrays, build_arrays
     from facemtl.data.cache import dataset_face_finder, read_samples
     from facemtl.train.config import TrainConfig
     from facemtl.train.trainer import load_split
@@ -66,6 +66,8 @@ def test_crop_size_input_cuts_utkface_straight_to_the_input_size(tmp_path, utkfa
     straight, _ = load_split(config, "train")
     samples = read_samples("utkface", utkface_dir, "train", framing="detector")[:6]
     expected = build_arrays(samples, 64, detect=dataset_face_finder(samples), progress=False)
+    expected.save(tmp_path / "expected.npz")  # the cache's own JPEG round trip, as training sees it
+    expected = FaceArrays.load(tmp_path / "expected.npz")
     np.testing.assert_array_equal(straight.images, expected.images)
     native, _ = load_split(TrainConfig(**{**config.to_dict(), "crop_size": "native"}), "train")
     assert native.images.shape == straight.images.shape

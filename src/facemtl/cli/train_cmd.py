@@ -36,6 +36,8 @@ def add_train_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--framing", choices=CHOICES["framing"],
                         help="detector: re-frame data sets' ready crops with the runtime's "
                         "detector, as analyze frames photos (default); dataset: keep them")
+    parser.add_argument("--teacher", help="distil from an exported model (fast, accurate, a "
+                        "card path): its outputs are soft targets for every head")
     parser.add_argument("--no-pretrained", action="store_true", help="random initialisation")
     parser.add_argument("--cache-dir", help="where cropped arrays are cached")
     parser.add_argument("--device", help="auto, cpu or cuda")
@@ -90,7 +92,7 @@ def run_train(args: argparse.Namespace) -> int:
     overrides = {key: getattr(args, key) for key in (
         "backbone", "input_size", "epochs", "batch_size", "lr", "limit", "max_steps", "init",
         "cache_dir", "device", "seed", "out_dir", "folder_crop", "optimizer", "sharing",
-        "framing")}
+        "framing", "teacher")}
     if args.data:
         overrides["datasets"] = _parse_data(args.data)
     if args.no_pretrained:
