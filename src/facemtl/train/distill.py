@@ -30,19 +30,22 @@ def teacher_targets(teacher: str, arrays: FaceArrays, cache: Path, threads: int 
                     ) -> dict[str, np.ndarray]:
     """The teacher's probabilities for every crop of ``arrays`` (float32, one row per crop),
     read from ``cache`` when it was written by the same teacher for the same crops."""
+    from facemtl.runtime.card import ModelCard
     from facemtl.runtime.model import FaceModel
+    from facemtl.runtime.registry import resolve_model
 
-    model = FaceModel.load(teacher, threads=threads)
-    key = {"teacher_sha256": model.card.sha256, "n": len(arrays),
+    card = ModelCard.load(resolve_model(teacher))  # the card alone keys the cache: a resumed
+    key = {"teacher_sha256": card.sha256, "n": len(arrays),  # run opens no ONNX session
            "images_sum": int(arrays.images.sum(dtype=np.int64))}
     if cache.exists():
         with np.load(cache) as stored:
             if json.loads(str(stored["key"])) == key:
                 return {head: stored[head] for head in DISTILLED_HEADS}
-    missing = [h for h in DISTILLED_HEADS if not model.card.trained(h)]
+    missing = [h for h in DISTILLED_HEADS if not card.trained(h)]
     if missing:
-        raise ValueError(f"{model.card.path}: the teacher's {', '.join(missing)} head(s) "
+        raise ValueError(f"{card.path}: the teacher's {', '.join(missing)} head(s) "
                          "were never trained, so they cannot teach")
+    model = FaceModel(card, threads=threads)
     outputs = predict_arrays(lambda batch: model.predict(list(batch)), arrays, 256)
     targets = {head: outputs[head].astype(np.float32).reshape(len(arrays), -1)
                for head in DISTILLED_HEADS}
