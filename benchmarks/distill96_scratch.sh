@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The 96-px CPU recipe distilled from the first step (issue 11, docs/TRAINING.md "Distillation"):
 # configs/distill96_scratch.yaml's 18 epochs from ImageNet against labels + the teacher, in one
-# resumable command within the 3-hour budget (about 2.2 hours on 2 cores).
+# resumable command within the 3-hour budget (2.5 hours on 2 cores in session 10).
 #   bash benchmarks/distill96_scratch.sh [DATA]
 # The teacher is the flip-TTA pair (docs/MODELS.md), re-made here from the bundled `accurate`
 # (its two networks, each written out with mirror-image averaging, averaged in one graph)
