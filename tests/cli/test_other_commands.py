@@ -41,8 +41,8 @@ def test_models_lists_the_bundled_models():
     assert result.stdout.count("ferplus/test") == 2
     assert ("fast  efficientnet_lite0  96px rgb  logit adjustment tau 0.1  "
             "detector framing") in result.stdout
-    assert ("accurate  mean of cpu_recipe96 0.4.0 (96px) + fast 0.4.0 (96px)  96px rgb  "
-            "logit adjustment tau 0.2  detector framing") in result.stdout
+    assert ("accurate  mean of fast 0.5.0 (96px) + d96s 0.1.0 (96px)  96px rgb  "
+            "logit adjustment tau 0.1  detector framing") in result.stdout
     assert "fersnet_ckplus  synthesis  48px grey" in result.stdout
 
 

@@ -129,9 +129,9 @@ def test_int8_model_rebuilt_in_torch_is_its_float_network_rounded(tmp_path, medi
 def test_accurate_is_the_mean_of_its_two_networks(media):
     """The accurate model's graph = the mean of its two 96-px networks (rebuilt in torch from
     the ONNX), each on the face as it is (no TTA: the choice in
-    benchmarks/choices/accurate-0.5.json); the second is ``fast`` 0.4's network (``fast`` 0.5
-    is that network fine-tuned with a teacher: benchmarks/choices/fast-0.5.json); its age
-    decoder is the one chosen on validation data."""
+    benchmarks/choices/accurate-0.6.json): ``fast`` 0.5's network (``fast`` 0.4's fine-tuned
+    with a teacher) and the network distilled from the first step, which is ``fast`` 0.6
+    (benchmarks/choices/fast-0.6.json); its age decoder is the one chosen on validation data."""
     from facemtl import FaceAnalyzer
     from facemtl.io import load_image
     from facemtl.models.from_onnx import load_onnx_model
@@ -143,10 +143,10 @@ def test_accurate_is_the_mean_of_its_two_networks(media):
     members = card.raw["ensemble"]
     assert [m["input"]["size"] for m in members] == [96, 96]
     assert [m["inference"]["test_time_augmentation"] for m in members] == [None, None]
-    assert [(m["name"], m["version"]) for m in members] == [("cpu_recipe96", "0.4.0"),
-                                                            ("fast", "0.4.0")]
+    assert [(m["name"], m["version"]) for m in members] == [("fast", "0.5.0"), ("d96s", "0.1.0")]
     fast = json.loads(resolve_model("fast").read_text())
-    assert members[1]["sha256"] != fast["onnx"]["sha256"]  # fast has moved on to 0.5
+    assert members[1]["sha256"] == fast["onnx"]["sha256"]  # the second network is fast 0.6
+    assert members[0]["sha256"] != fast["onnx"]["sha256"]
     assert card.head("age").decoder == "expectation"
     rgb = load_image(media / "multi_face.jpg")
     faces = [analyzer.crop(rgb, d) for d in analyzer.detector.detect(rgb)]
