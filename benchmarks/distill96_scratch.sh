@@ -13,6 +13,11 @@ set -euo pipefail
 data=${1:-${FACEMTL_DATA:-../shared/data}}
 teacher_commit=fa2d8f5  # the last commit with accurate 0.5 bundled
 if [ ! -f runs/teacher/ens96f.json ]; then
+  if ! git cat-file -e "$teacher_commit^{commit}" 2>/dev/null; then
+    echo "distill96_scratch.sh: the teacher is accurate 0.5 from commit $teacher_commit, which" \
+         "this clone lacks (a shallow clone? run: git fetch --unshallow)" >&2
+    exit 2
+  fi
   mkdir -p runs/teacher/accurate-v0.5
   for ext in json onnx; do
     git show "$teacher_commit:src/facemtl/runtime/weights/accurate.$ext" \
