@@ -31,13 +31,19 @@ class FaceAnalyzer:
     Faces are cropped as the model's card says (``input.crop``: the tight detector box, as
     paper 1 trains, or 5-point ``aligned``); ``align=True`` or ``False`` overrides the card.
     ``max_side`` bounds the image side the detector sees (smaller is faster; faces below
-    about ``min_face * longer_side / max_side`` pixels are then missed).
+    about ``min_face * longer_side / max_side`` pixels are then missed). ``tau`` replaces the
+    strength of the card's logit adjustment of the expression answer (``FaceModel``).
     """
 
     def __init__(self, model: str | Path | FaceModel = DEFAULT_MODEL,
                  detector: Detector | None = None, align: bool | None = None,
-                 min_face: int = 20, threads: int = 0, max_side: int = 960) -> None:
-        self.model = model if isinstance(model, FaceModel) else FaceModel.load(model, threads)
+                 min_face: int = 20, threads: int = 0, max_side: int = 960,
+                 tau: float | None = None) -> None:
+        if isinstance(model, FaceModel) and tau is not None:
+            raise ValueError("tau applies to a model loaded by name or card; for a FaceModel "
+                             "already loaded, give it to FaceModel.load")
+        self.model = model if isinstance(model, FaceModel) else FaceModel.load(model, threads,
+                                                                               tau)
         self.detector = detector or RetinaFaceDetector(min_face=min_face, max_side=max_side,
                                                        threads=threads)
         self.align = self.model.card.input.crop == "aligned" if align is None else align

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 from tests.cli.test_analyze_cli import run_cli
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_single_face_photo(media):
@@ -25,6 +28,30 @@ def test_evaluate_json_on_ckplus(ckplus_dir):
     assert 0 < expression["macro_f1"] <= 1 and 0.55 < expression["accuracy"] <= 1
     confusion = expression["confusion"]
     assert len(confusion) == 8 and sum(map(sum, confusion)) == 981
+
+
+def test_evaluate_with_another_tau_says_so_and_keeps_the_card(ckplus_dir):
+    """``--tau 0`` measures the network's own answer (the figure before the logit
+    adjustment, as benchmarks/prior_correction.py takes it) and records the tau it used;
+    with ``--write-card`` it is refused, since the card keeps its own answers' figures."""
+    from facemtl.runtime import ModelCard, resolve_model
+
+    result = run_cli("evaluate", "--model", "fast", "--dataset", "ckplus", "--data",
+                     str(ckplus_dir), "--split", "valid", "--tau", "0", "--json", "-q")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    card = ModelCard.load(resolve_model("fast"))
+    prior = json.loads((ROOT / "benchmarks" / "results" / "prior_correction-fast.json")
+                       .read_text())
+    assert report["tau"] == 0.0
+    assert report["metrics"]["expression"]["accuracy"] == pytest.approx(
+        prior["ckplus/valid"]["0.0"]["accuracy"], abs=0.003)
+    assert report["metrics"]["expression"]["accuracy"] != pytest.approx(
+        card.raw["metrics"]["ckplus/valid"]["expression"]["accuracy"], abs=1e-6)
+    refused = run_cli("evaluate", "--model", "fast", "--dataset", "ckplus", "--data",
+                      str(ckplus_dir), "--tau", "0", "--write-card", "-q")
+    assert refused.returncode == 2 and len(refused.stderr.strip().splitlines()) == 1
+    assert "--write-card" in refused.stderr and "Traceback" not in refused.stderr
 
 
 def test_evaluate_bad_data_folder_is_one_line(tmp_path):

@@ -205,3 +205,30 @@ def test_the_runtime_and_evaluate_follow_the_cards_logit_adjustment(tmp_path, me
     rare = [sum(recall[c] for c in ("contempt", "disgust", "fear")) for recall in measured]
     assert rare[1] > rare[0]  # rare classes need less evidence to win
 
+
+
+def test_a_tau_given_at_load_time_replaces_the_cards(media):
+    """``FaceModel.load(..., tau=T)`` (and ``FaceAnalyzer(tau=T)``, ``--tau``) answers with
+    strength T instead of the card's; 0 gives the network's own probabilities. Impossible
+    values are refused in one line."""
+    from facemtl import FaceAnalyzer
+    from facemtl.errors import ModelError
+    from facemtl.runtime.decode import adjust_expression
+
+    card_model = FaceModel.load("fast")
+    head = card_model.card.head("expression")
+    assert card_model.tau == head.tau > 0
+    plain, strong = FaceModel.load("fast", tau=0), FaceModel.load("fast", tau=1.0)
+    analyzer = FaceAnalyzer(model=plain)
+    rgb = load_image(media / "multi_face.jpg")
+    crops = [analyzer.crop(rgb, d) for d in analyzer.detector.detect(rgb)]
+    raw = plain.predict(crops)["expression"]
+    for model, expected in ((plain, raw), (strong, adjust_expression(raw, head.train_shares,
+                                                                       1.0))):
+        got = np.array([[f["emotion_probs"][k] for k in head.labels] for f in model(crops)])
+        assert np.allclose(got, expected, atol=1e-6)
+    assert FaceAnalyzer(model="fast", tau=0.0).model.tau == 0.0
+    with pytest.raises(ValueError, match="FaceModel.load"):
+        FaceAnalyzer(model=plain, tau=0.3)
+    with pytest.raises(ModelError, match="0 or more"):
+        FaceModel.load("fast", tau=-0.1)

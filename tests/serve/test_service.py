@@ -157,6 +157,25 @@ def test_api_key_and_request_timeout(tmp_path: Path, media: Path) -> None:
         keyed.stop()
 
 
+def test_serve_tau_answers_as_the_api_does(tmp_path: Path, media: Path) -> None:
+    """``facemtl serve --tau 0`` answers with the network's own expression probabilities,
+    the rows ``FaceAnalyzer(tau=0)`` gives in-process."""
+    plain = Server(tmp_path, "--tau", "0", "--model", "fast")
+    try:
+        data = (media / "multi_face.jpg").read_bytes()
+        answer = post(plain, ("multi_face.jpg", data, "image/jpeg"))
+        assert answer.status_code == 200, answer.text
+        served = answer.json()["files"][0]["faces"]
+        local = FaceAnalyzer(model="fast", tau=0).analyze(media / "multi_face.jpg").to_dicts()
+        carded = FaceAnalyzer(model="fast").analyze(media / "multi_face.jpg").to_dicts()
+        for face, row in zip(served, local, strict=True):
+            assert face["emotion_probs"] == pytest.approx(row["emotion_probs"], abs=1e-3)
+        assert any(row["emotion_probs"] != pytest.approx(card_row["emotion_probs"], abs=1e-3)
+                   for row, card_row in zip(local, carded, strict=True))
+    finally:
+        plain.stop()
+
+
 def test_chunked_upload_over_the_limit_is_refused(server: Server) -> None:
     """Without a Content-Length the body is counted as it arrives."""
     def body():  # noqa: ANN202 - a generator makes requests send chunks
@@ -184,6 +203,7 @@ def test_settings_refuse_impossible_values() -> None:
     from facemtl.errors import FacemtlError
     from facemtl.serve import ServeSettings
 
-    for bad in ({"threads": 0}, {"max_upload_mb": -1}, {"queue": -1}, {"timeout_s": 0}):
+    for bad in ({"threads": 0}, {"max_upload_mb": -1}, {"queue": -1}, {"timeout_s": 0},
+                {"tau": -0.5}):
         with pytest.raises(FacemtlError):
             ServeSettings(**bad)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from facemtl.cli.options import positive
+from facemtl.cli.options import add_tau_option, positive
 from facemtl.errors import FacemtlError
 from facemtl.runtime.registry import DEFAULT_MODEL
 
@@ -68,6 +68,7 @@ def add_analyze_parser(commands: argparse._SubParsersAction) -> None:
                         "is faster but misses small faces)")
     parser.add_argument("--threads", type=positive(int, least=0), default=0,
                         help="CPU threads (0 = all)")
+    add_tau_option(parser)
     parser.add_argument("--engine", choices=("local", "ray"), default="local",
                         help="local: files one after another here; ray: spread over a Ray "
                         "cluster (pip install 'facemtl[ray]'; docs/SCALE.md)")
@@ -123,7 +124,7 @@ def run_analyze(args: argparse.Namespace) -> int:
         print(f"facemtl: resuming: {len(files) - len(todo)} of {len(files)} files already "
               "done", file=sys.stderr)
     analyzer_options = {"model": args.model, "align": args.align, "min_face": args.min_face,
-                        "threads": args.threads, "max_side": args.det_size}
+                        "threads": args.threads, "max_side": args.det_size, "tau": args.tau}
     writers = stdout + row_files
     summaries = journal.summaries if journal else []
     if args.engine == "ray":

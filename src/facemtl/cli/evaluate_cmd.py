@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
+from facemtl.cli.options import add_tau_option
+from facemtl.errors import FacemtlError
 from facemtl.evaluation import EVALUATED
 from facemtl.runtime.card import FRAMINGS
 from facemtl.runtime.registry import DEFAULT_MODEL
@@ -32,6 +34,7 @@ def add_evaluate_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--confusion", metavar="OUT.png",
                         help="draw the expression confusion matrix (needs matplotlib)")
     parser.add_argument("--threads", type=int, default=0)
+    add_tau_option(parser)
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(func=run_evaluate)
 
@@ -40,13 +43,17 @@ def run_evaluate(args: argparse.Namespace) -> int:
     from facemtl.evaluation import evaluate, record_metrics
     from facemtl.runtime.model import FaceModel
 
-    model = FaceModel.load(args.model, threads=args.threads)
+    if args.tau is not None and args.write_card:
+        raise FacemtlError("--write-card records the card's own answers: leave out --tau")
+    model = FaceModel.load(args.model, threads=args.threads, tau=args.tau)
     if args.confusion:
         from facemtl.writers.plot import require_matplotlib
 
         require_matplotlib("--confusion")
     result = evaluate(args.dataset, args.data, args.split, model=model, progress=not args.quiet,
                       framing=args.framing)
+    if args.tau is not None:
+        result["tau"] = args.tau  # the answers are not the card's: say with what they were made
     if args.confusion and "expression" in result["metrics"]:
         from facemtl.writers.confusion import write_confusion_plot
 

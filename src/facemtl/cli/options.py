@@ -23,3 +23,13 @@ def positive(kind: type, least: float | None = None) -> Callable[[str], Any]:
 
     parse.__name__ = kind.__name__
     return parse
+
+
+def add_tau_option(parser: argparse.ArgumentParser) -> None:
+    """``--tau``: the strength of the expression answer's logit adjustment, one definition
+    for every command that runs an analysis model."""
+    parser.add_argument("--tau", type=positive(float, least=0), metavar="T",
+                        help="strength of the logit adjustment of the expression answer: "
+                        "0 = the network's own probabilities, higher = rare expressions win "
+                        "with less evidence (default: the model card's, chosen on "
+                        "validation data; docs/MODELS.md)")

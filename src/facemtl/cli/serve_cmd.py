@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 
-from facemtl.cli.options import positive
+from facemtl.cli.options import add_tau_option, positive
 from facemtl.errors import FacemtlError
 from facemtl.runtime.registry import DEFAULT_MODEL
 
@@ -31,6 +31,7 @@ def add_serve_parser(commands: argparse._SubParsersAction) -> None:
             ("--timeout", positive(float), 60.0, "seconds a request may take (504 beyond)")):
         parser.add_argument(option, type=kind, default=default, help=f"{text} (default: "
                                                                      f"{default})")
+    add_tau_option(parser)
     parser.add_argument("--api-key", default=None,
                         help="require this key in the X-API-Key header (or set "
                              "FACEMTL_API_KEY, which keeps it out of the process list)")
@@ -52,7 +53,7 @@ def run_serve(args: argparse.Namespace) -> int:
                            f"missing: {error.name}") from None
     settings = ServeSettings(model=args.model, max_upload_mb=args.max_upload_mb,
                              max_pixels=args.max_pixels, threads=args.threads,
-                             queue=args.queue, timeout_s=args.timeout,
+                             queue=args.queue, timeout_s=args.timeout, tau=args.tau,
                              api_key=args.api_key or os.environ.get(API_KEY_VARIABLE))
     from facemtl.runtime import ModelCard, resolve_model
 

@@ -17,15 +17,19 @@ from facemtl.runtime.session import cpu_session
 class FaceModel:
     """One exported model. ``predict`` gives raw head outputs; ``postprocess`` answers.
 
-    ``threads`` sets onnxruntime's intra-op threads (0 = its default, all cores).
+    ``threads`` sets onnxruntime's intra-op threads (0 = its default, all cores). ``tau``
+    replaces the strength of the card's logit adjustment of the expression answer (0: the
+    network's own probabilities; None: the card's, chosen on validation data), for a user
+    who weighs accuracy against rare-class recall differently (docs/MODELS.md).
     """
 
-    def __init__(self, card: ModelCard, threads: int = 0) -> None:
+    def __init__(self, card: ModelCard, threads: int = 0, tau: float | None = None) -> None:
         if card.kind != "analysis":
             raise ModelError(f"{card.path}: a {card.kind} model, not one that analyses faces "
                              "(use it with FaceSynthesizer / facemtl synthesize)")
         card.verify()
         self.card = card
+        self.tau = self._expression_tau(tau)
         try:
             self.session = cpu_session(card.onnx_path, threads)
         except Exception as error:  # onnxruntime raises its own exception types
@@ -34,8 +38,22 @@ class FaceModel:
         self.output_names = [o.name for o in self.session.get_outputs()]
 
     @classmethod
-    def load(cls, name_or_path: str | Path = DEFAULT_MODEL, threads: int = 0) -> FaceModel:
-        return cls(ModelCard.load(resolve_model(name_or_path)), threads=threads)
+    def load(cls, name_or_path: str | Path = DEFAULT_MODEL, threads: int = 0,
+             tau: float | None = None) -> FaceModel:
+        return cls(ModelCard.load(resolve_model(name_or_path)), threads=threads, tau=tau)
+
+    def _expression_tau(self, tau: float | None) -> float:
+        """The adjustment strength this model answers with: ``tau`` when given, else the
+        card's. A card without the training class shares cannot be adjusted."""
+        head = self.card.head("expression")
+        if tau is None:
+            return head.tau
+        if not tau >= 0:
+            raise ModelError(f"tau must be 0 or more, not {tau}")
+        if tau and not head.train_shares:
+            raise ModelError(f"{self.card.path}: the card records no training class shares, "
+                             "so its expression answer cannot be adjusted (tau)")
+        return float(tau)
 
     @property
     def input_size(self) -> int:
@@ -96,10 +114,11 @@ class FaceModel:
 
     def expression_answer(self, probabilities: np.ndarray) -> np.ndarray:
         """The expression probabilities the model answers with: the network's, corrected by
-        the card's logit adjustment (unchanged where the card has none). ``postprocess`` and
-        ``facemtl evaluate`` both answer through it."""
+        the logit adjustment (the card's ``tau`` unless the model was given another;
+        unchanged where there is none). ``postprocess`` and ``facemtl evaluate`` both answer
+        through it."""
         head = self.card.head("expression")
-        return adjust_expression(probabilities, head.train_shares, head.tau)
+        return adjust_expression(probabilities, head.train_shares, self.tau)
 
     def __call__(self, crops: list[np.ndarray]) -> list[dict[str, object]]:
         return self.postprocess(self.predict(crops))

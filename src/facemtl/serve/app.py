@@ -108,7 +108,7 @@ class Engine:
                              f"{', '.join(available_models())}")
         with self._lock:
             if name not in self._models:
-                self._models[name] = FaceModel.load(name)
+                self._models[name] = FaceModel.load(name, tau=self.settings.tau)
             if min_face not in self._detectors:
                 self._detectors[min_face] = RetinaFaceDetector(min_face=min_face)
             return FaceAnalyzer(self._models[name], self._detectors[min_face], align=align)

@@ -32,6 +32,8 @@ class ServeSettings:
     queue: int = 8
     timeout_s: float = 60.0
     api_key: str | None = None
+    #: the logit-adjustment strength of every model's expression answer (None: each card's)
+    tau: float | None = None
 
     def __post_init__(self) -> None:
         for name in ("max_upload_mb", "max_pixels", "threads", "timeout_s"):
@@ -40,6 +42,8 @@ class ServeSettings:
                                    f"not {getattr(self, name)}")
         if self.queue < 0:
             raise FacemtlError(f"serve: queue must be 0 or more, not {self.queue}")
+        if self.tau is not None and not self.tau >= 0:
+            raise FacemtlError(f"serve: tau must be 0 or more, not {self.tau}")
 
     @property
     def max_upload_bytes(self) -> int:
