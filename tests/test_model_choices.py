@@ -55,16 +55,20 @@ def test_a_candidate_over_the_speed_budget_cannot_be_chosen():
 
 def test_a_slower_candidate_must_gain_min_gain_over_the_current_model():
     """accurate-0.7: a three-network mean scores 0.0002 above `accurate` 0.6 on validation
-    but takes 58% more time per face; with ``min_gain`` 0.001 the current model stays, and
-    without the rule the highest score would be taken."""
+    but takes about 55% more time per face; with ``min_gain`` 0.001 the current model stays
+    against it, and without the rule it would be taken. The candidate chosen (flip TTA on one
+    of the two networks) gains more than ``min_gain``."""
     table = _selection_table()
     choice = json.loads((ROOT / "benchmarks" / "choices" / "accurate-0.7.json").read_text())
-    rows = table.scored(choice)
+    three = {**choice, "candidates": choice["candidates"][:3]}  # 0.6 and the two three-network
+    rows = table.scored(three)
     current, best = rows[0], max(rows, key=lambda row: row[2])
     assert best is not current and 0 < best[2] - current[2] < choice["min_gain"]
     assert best[1]["ms"] > current[1]["ms"]
-    assert table.highest(choice) == current[0]
-    assert table.highest({k: v for k, v in choice.items() if k != "min_gain"}) == best[0]
+    assert table.highest(three) == current[0]
+    assert table.highest({k: v for k, v in three.items() if k != "min_gain"}) == best[0]
+    chosen = next(row for row in table.scored(choice) if row[0] == choice["chosen"])
+    assert chosen[2] - current[2] >= choice["min_gain"] and chosen[1]["ms"] <= choice["max_ms"]
 
 
 @pytest.mark.parametrize("path", CHOICES, ids=[p.stem for p in CHOICES])

@@ -68,8 +68,8 @@ def test_models_lists_the_bundled_models():
     assert result.stdout.count("ferplus/test") == 2
     assert ("fast  efficientnet_lite0  96px rgb  logit adjustment tau 0.1  "
             "detector framing") in result.stdout
-    assert ("accurate  mean of fast 0.5.0 (96px) + d96s 0.1.0 (96px)  96px rgb  "
-            "logit adjustment tau 0.1  detector framing") in result.stdout
+    assert ("accurate  mean of fast_flip 0.5.0 (96px) + fast 0.6.0 (96px)  96px rgb  "
+            "flip TTA in some members  detector framing") in result.stdout
     assert "fersnet_ckplus  synthesis  48px grey" in result.stdout
 
 

@@ -27,7 +27,8 @@ def run_models(args: argparse.Namespace) -> int:
             continue
         trained = [name for name, head in card.heads.items() if head.trained]
         inference = card.inference
-        options = (["flip TTA"] if inference.get("test_time_augmentation") else []) + \
+        tta = inference.get("test_time_augmentation")  # an ensemble's members may differ
+        options = ([{"mixed": "flip TTA in some members"}.get(tta, "flip TTA")] if tta else []) + \
             (["int8"] if inference.get("quantization") else []) + \
             ([f"logit adjustment tau {card.head('expression').tau:g}"]
              if card.head("expression").tau else []) + \
