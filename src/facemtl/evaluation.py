@@ -46,7 +46,9 @@ def evaluate(dataset: str, data_dir: str | Path, split: str | None = None,
     samples, arrays, outputs = model_outputs(face_model, dataset, data_dir, split, framing,
                                              threads, progress)
     header = {"model": face_model.card.name, "dataset": dataset, "split": split,
-              "framing": framing, "n": len(arrays)}
+              "framing": framing, "n": len(arrays),
+              # answers made with another adjustment than the card's say with which
+              **({} if face_model.adjusted_as_card else {"tau": face_model.tau})}
     if dataset == "identity":
         metrics = verification_metrics(outputs["embedding"],
                                        np.array([s.subject for s in samples]),
@@ -104,6 +106,9 @@ def record_metrics(model: FaceModel, result: dict[str, Any], data_dir: str | Pat
     A bundled card is only written from a source checkout (how the bundled figures are
     made); inside an installed package it is refused: export a copy and evaluate that."""
     card = model.card
+    if "tau" in result:
+        raise FacemtlError(f"{card.path}: the result was measured with tau {result['tau']:g}, "
+                           "not the card's own adjustment; it is not recorded in the card")
     if card.path.resolve().parent == WEIGHTS_DIR.resolve() and not _source_checkout():
         raise FacemtlError(f"{card.path}: a bundled card inside the installed package is not "
                            f"written; export a copy (facemtl export {card.name} --out DIR "

@@ -207,12 +207,14 @@ def test_the_runtime_and_evaluate_follow_the_cards_logit_adjustment(tmp_path, me
 
 
 
-def test_a_tau_given_at_load_time_replaces_the_cards(media):
+def test_a_tau_given_at_load_time_replaces_the_cards(media, ckplus_dir):
     """``FaceModel.load(..., tau=T)`` (and ``FaceAnalyzer(tau=T)``, ``--tau``) answers with
-    strength T instead of the card's; 0 gives the network's own probabilities. Impossible
-    values are refused in one line."""
+    strength T instead of the card's; 0 gives the network's own probabilities. ``evaluate``
+    says which tau its figures were made with, and they are not recorded in the card.
+    Impossible values are refused in one line."""
+    import facemtl.evaluation as evaluation
     from facemtl import FaceAnalyzer
-    from facemtl.errors import ModelError
+    from facemtl.errors import FacemtlError, ModelError
     from facemtl.runtime.decode import adjust_expression
 
     card_model = FaceModel.load("fast")
@@ -228,6 +230,14 @@ def test_a_tau_given_at_load_time_replaces_the_cards(media):
         got = np.array([[f["emotion_probs"][k] for k in head.labels] for f in model(crops)])
         assert np.allclose(got, expected, atol=1e-6)
     assert FaceAnalyzer(model="fast", tau=0.0).model.tau == 0.0
+    assert card_model.adjusted_as_card and FaceModel.load("fast", tau=head.tau).adjusted_as_card
+    assert not plain.adjusted_as_card
+    result = evaluation.evaluate("ckplus", ckplus_dir, "valid", model=plain, progress=False)
+    assert result["tau"] == 0.0
+    with pytest.raises(FacemtlError, match="not the card's own adjustment"):
+        evaluation.record_metrics(plain, result, ckplus_dir)
+    assert "tau" not in evaluation.evaluate("ckplus", ckplus_dir, "valid", model=card_model,
+                                            progress=False)
     with pytest.raises(ValueError, match="FaceModel.load"):
         FaceAnalyzer(model=plain, tau=0.3)
     with pytest.raises(ModelError, match="0 or more"):

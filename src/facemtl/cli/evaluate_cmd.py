@@ -43,7 +43,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
     from facemtl.evaluation import evaluate, record_metrics
     from facemtl.runtime.model import FaceModel
 
-    if args.tau is not None and args.write_card:
+    if args.tau is not None and args.write_card:  # refused before the measuring, not after
         raise FacemtlError("--write-card records the card's own answers: leave out --tau")
     model = FaceModel.load(args.model, threads=args.threads, tau=args.tau)
     if args.confusion:
@@ -52,8 +52,6 @@ def run_evaluate(args: argparse.Namespace) -> int:
         require_matplotlib("--confusion")
     result = evaluate(args.dataset, args.data, args.split, model=model, progress=not args.quiet,
                       framing=args.framing)
-    if args.tau is not None:
-        result["tau"] = args.tau  # the answers are not the card's: say with what they were made
     if args.confusion and "expression" in result["metrics"]:
         from facemtl.writers.confusion import write_confusion_plot
 

@@ -56,6 +56,12 @@ class FaceModel:
         return float(tau)
 
     @property
+    def adjusted_as_card(self) -> bool:
+        """Whether the expression answer is the card's own (its ``tau``), so that figures
+        measured with this model may stand for the card's."""
+        return self.tau == self.card.head("expression").tau
+
+    @property
     def input_size(self) -> int:
         return self.card.input_size
 
