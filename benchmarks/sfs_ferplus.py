@@ -10,6 +10,8 @@ the same weights, alike but for what fills the classes smaller than ``synthetic_
     python benchmarks/sfs_ferplus.py                 # writes benchmarks/results/sfs-ferplus.json
     python benchmarks/sfs_ferplus.py --config configs/sfs/ferplus_long.yaml \
         --runs runs/sfs-ferplus-long --out benchmarks/results/sfs-ferplus-long.json
+    python benchmarks/sfs_ferplus.py --config configs/sfs/ferplus_20_identity.yaml --fit-only \
+        --runs runs/sfs-ferplus-20-identity --out benchmarks/results/sfs-ferplus-20-identity.json
     python benchmarks/sfs_ferplus.py --save-mosaics data/ferplus48   # 60 MB, for a lent GPU
     python benchmarks/sfs_ferplus.py --data data/ferplus48 --device cuda   # (sfs_ferplus_gpu.sh)
 """
@@ -102,6 +104,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=0)
     parser.add_argument("--out", type=Path, default=RESULT,
                         help=f"results file (default {RESULT.relative_to(ROOT)})")
+    parser.add_argument("--fit-only", action="store_true",
+                        help="train and score the FERSNet only, without the three balancing "
+                             "fine-tunings (for a synthesis model)")
     parser.add_argument("--save-mosaics", type=Path, metavar="DIR",
                         help="write FER+ as lossless PNG mosaics + labels (60 MB) and stop")
     args = parser.parse_args(argv)
@@ -133,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     counts = np.bincount(train_labels, minlength=len(EMOTIONS))
     goal = min(counts.max(), config.synthetic_cap) if config.synthetic_cap else counts.max()
     added = int(np.maximum(goal - counts, 0).sum())
-    for extra in EXTRAS:
+    for extra in () if args.fit_only else EXTRAS:
         tick = time.time()
         trainer.net.load_state_dict(fitted)
         trainer.log = []

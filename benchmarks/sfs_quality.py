@@ -9,15 +9,21 @@
     synthesised versions, beside the same figure for pairs of different people as the floor.
 
 Two sets of faces:
-- FER+ test (default): the first N of FER2013Test (majority labels) after a seed-0 shuffle,
-  synthesised by the bundled CK+-trained model (in-the-wild faces it never saw). Writes
-  benchmarks/results/sfs-quality.json and the sample grid docs/img/sfs-grid-ferplus.png.
+- FER+ (default): the first N of FER2013Test (majority labels) after a seed-0 shuffle,
+  synthesised by ``--model`` (the bundled CK+-trained model by default: in-the-wild faces it
+  never saw). Writes benchmarks/results/sfs-quality.json and the sample grid
+  docs/img/sfs-grid-ferplus.png; another model or ``--split valid`` (FER2013Valid, where
+  synthesis models are compared and chosen) writes sfs-quality-MODEL-SPLIT.json and
+  sfs-grid-MODEL-SPLIT.png instead. ``--classes`` restricts targets and judge to a list
+  (models with different label sets are compared on the classes they share).
 - CK+ test folds (``--ckplus-folds runs/sfs-folds/VARIANT``): every CK+48 face synthesised
   by the model of the fold that held it out (kept by benchmarks/sfs_ablation.py), so no
   synthesis model saw the subject; folds without a model yet are left out and named.
   Writes benchmarks/results/sfs-quality-ckplus-VARIANT.json.
 
     python benchmarks/sfs_quality.py [--faces 300] [--data ../shared/data/ferplus]
+    python benchmarks/sfs_quality.py --model fersnet_ferplus --split valid \
+        --classes anger,contempt,disgust,fear,happiness,sadness,surprise
     python benchmarks/sfs_quality.py --ckplus-folds runs/sfs-folds/fersnet_pretrained
 """
 
@@ -100,24 +106,32 @@ def different_people(embedding: np.ndarray, people: np.ndarray, pairs: int = 200
 
 def ferplus_quality(args: argparse.Namespace) -> dict:
     synthesizer = FaceSynthesizer(args.model, threads=1)
-    judge = Judge(args.judge, synthesizer.labels)
-    samples = read_ferplus(args.data, "test", mode="majority")
+    labels = synthesizer.check_targets(args.classes.split(",")) if args.classes \
+        else synthesizer.labels
+    judge = Judge(args.judge, labels)
+    samples = read_ferplus(args.data, args.split, mode="majority")
     order = np.random.default_rng(0).permutation(len(samples))[:args.faces]
     size = synthesizer.card.input.size
     crops = [cv2.resize(cv2.imread(str(samples[i].path), cv2.IMREAD_GRAYSCALE), (size, size),
                         interpolation=cv2.INTER_AREA) for i in order]
-    made = synthesizer.synthesize_crops(crops, synthesizer.labels)
+    made = synthesizer.synthesize_crops(crops, labels)
     hits, similarity, source_classes, source_embedding = judge_synthesis(judge, crops, made)
     # FER+ names no subjects: two different faces stand for two different people
     different = different_people(source_embedding, np.arange(len(crops)))
-    result = {"faces": len(crops), "data": "FER+ FER2013Test, majority labels, first N after "
+    folder = {"test": "FER2013Test", "valid": "FER2013Valid"}[args.split]
+    result = {"faces": len(crops), "data": f"FER+ {folder}, majority labels, first N after "
               "a seed-0 shuffle", "synthesis_model": synthesizer.card.name,
-              "judge": judge.model.card.name,
-              **summary(synthesizer.labels, hits, similarity, source_classes, different)}
-    write_json(ROOT / "benchmarks/results/sfs-quality.json", result)
+              "synthesis_model_version": synthesizer.card.raw.get("version"),
+              "judge": judge.model.card.name, "judge_version": judge.model.card.raw.get("version"),
+              "classes": labels,
+              **summary(labels, hits, similarity, source_classes, different)}
+    name = synthesizer.card.name
+    suffix = "" if (name, args.split) == ("fersnet_ckplus", "test") and not args.classes \
+        else f"-{name}-{args.split}"
+    write_json(ROOT / f"benchmarks/results/sfs-quality{suffix}.json", result)
     grid = FaceSynthesizer.grid([SynthesisResult(None, crops[i], made[i]) for i in range(8)],
                                 scale=2)
-    write_image(grid, ROOT / "docs/img/sfs-grid-ferplus.png", ".png")
+    write_image(grid, ROOT / f"docs/img/sfs-grid{suffix or '-ferplus'}.png", ".png")
     return result
 
 
@@ -174,6 +188,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--faces", type=int, default=300)
     parser.add_argument("--model", default="fersnet_ckplus")
     parser.add_argument("--judge", default="accurate")
+    parser.add_argument("--split", choices=("test", "valid"), default="test",
+                        help="FER+ faces to synthesise (choose models on valid)")
+    parser.add_argument("--classes", help="comma-separated targets (default: all the model's)")
     parser.add_argument("--ckplus-folds", type=Path, metavar="DIR",
                         help="judge CK+ test folds with the fold models kept in DIR")
     parser.add_argument("--ckplus", type=Path, default=ROOT.parent / "shared/data/ckplus48")

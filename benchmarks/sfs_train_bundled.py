@@ -1,8 +1,11 @@
-"""Train the bundled synthesis model: FERSNet (configs/sfs/fersnet.yaml) on all of CK+48,
-then export its synthesis path to src/facemtl/runtime/weights/fersnet_ckplus.{onnx,json}.
+"""Make a bundled synthesis model: train FERSNet (configs/sfs/fersnet.yaml) on all of CK+48,
+then export its synthesis path to src/facemtl/runtime/weights/fersnet_ckplus.{onnx,json};
+or export the FERSNet that benchmarks/sfs_ferplus.py trained on FER+ (its ``fit.pt``).
 
     python benchmarks/sfs_train_bundled.py [--data ../shared/data/ckplus48] [--out DIR]
-About 6 minutes on 2 CPU cores (15 epochs of 981 faces at 48 px).
+    python benchmarks/sfs_train_bundled.py --ferplus runs/sfs-ferplus-20/fit.pt \
+        --config configs/sfs/ferplus_20.yaml --name fersnet_ferplus
+The CK+ training takes about 6 minutes on 2 CPU cores (15 epochs of 981 faces at 48 px).
 """
 
 from __future__ import annotations
@@ -13,12 +16,42 @@ import sys
 import time
 from pathlib import Path
 
+import torch
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from sfs_ablation import CLASSES, ROOT, load_ckplus, read_config  # noqa: E402
 
-from facemtl.train.export_synthesis import export_synthesis  # noqa: E402
+from facemtl.train.export_synthesis import FERPLUS_LICENCE, export_synthesis  # noqa: E402
 from facemtl.train.fersnet import FoldTrainer  # noqa: E402
+
+
+def export_ferplus(checkpoint: Path, config_path: Path, out: Path, name: str) -> dict:
+    """Export the synthesis path of a FER+ FERSNet as trained (before any fine-tuning of
+    its recogniser: the synthesis side sees the recognition branch through its gates)."""
+    if not checkpoint.is_file():
+        raise SystemExit(f"{checkpoint}: not found (made by python benchmarks/sfs_ferplus.py)")
+    state = torch.load(checkpoint, map_location="cpu", weights_only=False)
+    config = read_config(config_path)
+    trainer = FoldTrainer(config, state["classes"])
+    trainer.net.load_state_dict(state["net"])
+    training = {"data": "FER+ FER2013Train, majority labels, 28,385 faces (FER2013 images: "
+                        "non-commercial research)",
+                "config": relative(config_path), "epochs": state["epoch"],
+                "seconds_on_2_cpu_cores": round(sum(e["seconds"] for e in state["log"]), 1),
+                "command": f"python benchmarks/sfs_ferplus.py --config {relative(config_path)}"
+                           f", then python benchmarks/sfs_train_bundled.py --ferplus "
+                           f"{relative(checkpoint)} --config {relative(config_path)} "
+                           f"--name {name}",
+                "log": state["log"][-1]}
+    onnx_path, card_path = export_synthesis(trainer.net, out, name, list(state["classes"]),
+                                            training, licence=FERPLUS_LICENCE)
+    return {"onnx": str(onnx_path), "card": str(card_path), "epochs": state["epoch"]}
+
+
+def relative(path: Path) -> str:
+    path = path.resolve()
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -28,7 +61,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "src/facemtl/runtime/weights")
     parser.add_argument("--name", default="fersnet_ckplus")
     parser.add_argument("--epochs", type=int, help="override the config (smoke runs)")
+    parser.add_argument("--ferplus", type=Path, metavar="FIT_PT",
+                        help="export this FER+ FERSNet checkpoint instead of training on CK+ "
+                             "(--config: the config it was trained with)")
     args = parser.parse_args(argv)
+    if args.ferplus:
+        print(json.dumps(export_ferplus(args.ferplus, args.config, args.out, args.name)))
+        return 0
     config = read_config(args.config)
     if args.epochs:
         config.epochs = args.epochs

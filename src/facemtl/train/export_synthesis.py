@@ -13,6 +13,10 @@ from facemtl.io.atomic import atomic_path
 from facemtl.models.fersnet import FERSNet
 from facemtl.runtime.card import CARD_FORMAT, ModelCard, sha256_of
 
+CKPLUS_LICENCE = "weights: MIT (facemtl); trained on CK+48 (non-commercial research only)"
+FERPLUS_LICENCE = ("weights: MIT (facemtl); trained on FER2013 images (non-commercial research "
+                   "only) with FER+ labels (MIT)")
+
 
 class SynthesisGraph(torch.nn.Module):
     """(pixels (N, 1, S, S) 0..255, target one-hot (N, E)) -> faces (N, 1, S, S) 0..255."""
@@ -26,8 +30,10 @@ class SynthesisGraph(torch.nn.Module):
 
 
 def export_synthesis(net: FERSNet, out_dir: str | Path, name: str, labels: list[str],
-                     training: dict[str, Any], version: str = "0.1.0") -> tuple[Path, Path]:
-    """Write ``NAME.onnx`` and ``NAME.json``; returns both paths."""
+                     training: dict[str, Any], version: str = "0.1.0",
+                     licence: str = CKPLUS_LICENCE) -> tuple[Path, Path]:
+    """Write ``NAME.onnx`` and ``NAME.json``; returns both paths. ``licence`` names the
+    training data's terms, which the weights inherit."""
     if not net.synthesises:
         raise ValueError("this FERSNet has no synthesis branch (sharing 'none')")
     out_dir = Path(out_dir)
@@ -51,7 +57,7 @@ def export_synthesis(net: FERSNet, out_dir: str | Path, name: str, labels: list[
         "outputs": {"face": {"labels": list(labels), "trained": True, "range": [0, 255],
                              "note": "input 'target' is a one-hot row over these labels"}},
         "training": training,
-        "licence": "weights: MIT (facemtl); trained on CK+48 (non-commercial research only)",
+        "licence": licence,
         "onnx": {"file": onnx_path.name, "sha256": sha256_of(onnx_path), "opset": 17},
     }
     card_path = ModelCard(path=out_dir / f"{name}.json", raw=card).save()

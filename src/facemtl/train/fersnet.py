@@ -8,6 +8,9 @@ StarGAN's weights for the reconstruction terms):
     expression       CE(classify(fake), t), applied to the synthesis side only  weight 1
     cycle            |synthesize(fake, y) - x| (pixels / 255)             weight 10
     pair             |fake - x_t| when the same subject has a face of class t  weight 10
+    identity         |synthesize(x, y) - x|: asked for its own expression, the face is kept
+                     (CycleGAN's identity loss; it keeps tone and features where the data
+                     has no pairs, as in FER+)                   weight 0 unless configured
 ``fake = synthesize(x, t)``: each training face is sent to a random other expression ``t``;
 where the same CK+ subject posed ``t`` too, that face is the pair's target (CK+48 holds the
 last frames of each sequence, no neutral frames, so pairs are expression-to-expression).
@@ -241,6 +244,12 @@ class FoldTrainer:
                     pair = (chosen - target_faces).abs().mean() / 255
                 main = (w["recognition"] * recognition + w["adversarial"] * adversarial
                         + w["cycle"] * cycle + w["pair"] * pair)
+                losses = {"recognition": recognition, "adversarial": adversarial,
+                          "cycle": cycle, "pair": pair}
+                if w.get("identity", 0.0):  # computed only when weighted: runs without it
+                    # keep their exact arithmetic
+                    losses["identity"] = (net.synthesize(x, y) - x).abs().mean() / 255
+                    main = main + w["identity"] * losses["identity"]
                 expression = F.cross_entropy(net.classify(fake), t)
                 opt.zero_grad(set_to_none=True)
                 main.backward(retain_graph=True)
@@ -253,9 +262,7 @@ class FoldTrainer:
                 for schedule in schedules:
                     schedule.step()
                 _add(totals, **{k: float(v.detach()) for k, v in (
-                    ("recognition", recognition), ("adversarial", adversarial),
-                    ("expression", expression), ("cycle", cycle), ("pair", pair),
-                    ("discriminator", d_loss))})
+                    losses | {"expression": expression, "discriminator": d_loss}).items()})
             self.log.append({"epoch": epoch + 1, "seconds": round(time.time() - started, 1),
                              **{k: round(v[0] / max(v[1], 1), 4) for k, v in totals.items()}})
             log.info("epoch %d/%d: %s", epoch + 1, config.epochs, self.log[-1])
