@@ -83,6 +83,18 @@ def judge_synthesis(judge: Judge, crops: list[np.ndarray], made: list[dict[str, 
     return hits, np.mean(similarity, axis=0), source_classes, source_embedding
 
 
+def tone(crops: list[np.ndarray], made: list[dict[str, np.ndarray]], labels: list[str]
+         ) -> dict[str, float]:
+    """Pixel correlation between each source face and its synthesised versions: near 1 when
+    light and dark stay where they were, below 0 for a face that comes back as its negative
+    (what a cycle loss alone lets a synthesiser do: invert, and invert back)."""
+    r = np.array([[np.corrcoef(c.ravel().astype(float), m[name].ravel().astype(float))[0, 1]
+                   for name in labels] for c, m in zip(crops, made, strict=True)])
+    r = np.nan_to_num(r)  # a flat face has no correlation
+    return {"tone_pixel_correlation_mean": float(r.mean()),
+            "tone_inverted_share": float(np.mean(r < 0))}
+
+
 def summary(labels: list[str], hits: dict[str, np.ndarray], similarity: np.ndarray,
             source_classes: np.ndarray, different: np.ndarray) -> dict:
     per_class = {name: float(hits[name].mean()) for name in labels}
@@ -124,7 +136,8 @@ def ferplus_quality(args: argparse.Namespace) -> dict:
               "synthesis_model_version": synthesizer.card.raw.get("version"),
               "judge": judge.model.card.name, "judge_version": judge.model.card.raw.get("version"),
               "classes": labels,
-              **summary(labels, hits, similarity, source_classes, different)}
+              **summary(labels, hits, similarity, source_classes, different),
+              **tone(crops, made, labels)}
     name = synthesizer.card.name
     suffix = "" if (name, args.split) == ("fersnet_ckplus", "test") and not args.classes \
         else f"-{name}-{args.split}"
