@@ -39,11 +39,14 @@ def export_ferplus(checkpoint: Path, config_path: Path, out: Path, name: str) ->
                         "non-commercial research)",
                 "config": relative(config_path), "epochs": state["epoch"],
                 "seconds_on_2_cpu_cores": round(sum(e["seconds"] for e in state["log"]), 1),
-                "command": f"python benchmarks/sfs_ferplus.py --config {relative(config_path)}"
-                           f", then python benchmarks/sfs_train_bundled.py --ferplus "
+                "command": f"python benchmarks/sfs_ferplus.py --config {relative(config_path)} "
+                           f"--runs {relative(checkpoint.parent)}, then python "
+                           f"benchmarks/sfs_train_bundled.py --ferplus "
                            f"{relative(checkpoint)} --config {relative(config_path)} "
                            f"--name {name}",
                 "log": state["log"][-1]}
+    if config.init:  # a fine-tune: say what it started from
+        training["started_from"] = config.init
     onnx_path, card_path = export_synthesis(trainer.net, out, name, list(state["classes"]),
                                             training, licence=FERPLUS_LICENCE)
     return {"onnx": str(onnx_path), "card": str(card_path), "epochs": state["epoch"]}

@@ -21,8 +21,8 @@ from facemtl.runtime.preprocess import resize_face
 from facemtl.runtime.registry import resolve_model
 from facemtl.runtime.session import cpu_session
 
-#: The bundled synthesis model.
-DEFAULT_SYNTHESIS_MODEL = "fersnet_ckplus"
+#: The default synthesis model, chosen on FER+ valid (docs/SFS.md); fersnet_ckplus is the other.
+DEFAULT_SYNTHESIS_MODEL = "fersnet_ferplus"
 
 
 @dataclass(frozen=True, eq=False)

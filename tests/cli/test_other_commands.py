@@ -64,13 +64,14 @@ def test_models_lists_the_bundled_models():
     result = run_cli("models")
     assert result.returncode == 0
     names = [line.split()[0] for line in result.stdout.splitlines() if not line.startswith(" ")]
-    assert names == ["accurate", "fast", "fersnet_ckplus"]
+    assert names == ["accurate", "fast", "fersnet_ckplus", "fersnet_ferplus"]
     assert result.stdout.count("ferplus/test") == 2
     assert ("fast  efficientnet_lite0  96px rgb  logit adjustment tau 0.1  "
             "detector framing") in result.stdout
     assert ("accurate  mean of fast_flip 0.5.0 (96px) + fast 0.6.0 (96px)  96px rgb  "
             "flip TTA in some members  detector framing") in result.stdout
     assert "fersnet_ckplus  synthesis  48px grey" in result.stdout
+    assert "fersnet_ferplus  synthesis  48px grey" in result.stdout
 
 
 def test_train_rejects_malformed_data_argument():
