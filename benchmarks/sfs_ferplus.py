@@ -107,9 +107,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fit-only", action="store_true",
                         help="train and score the FERSNet only, without the three balancing "
                              "fine-tunings (for a synthesis model)")
+    parser.add_argument("--extras", default=",".join(EXTRAS),
+                        help=f"which balancing fine-tunings to run (default {','.join(EXTRAS)})")
     parser.add_argument("--save-mosaics", type=Path, metavar="DIR",
                         help="write FER+ as lossless PNG mosaics + labels (60 MB) and stop")
     args = parser.parse_args(argv)
+    unknown = set(args.extras.split(",")) - set(EXTRAS)
+    if unknown:
+        parser.error(f"--extras: unknown {', '.join(sorted(unknown))}; choose from {EXTRAS}")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -138,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     counts = np.bincount(train_labels, minlength=len(EMOTIONS))
     goal = min(counts.max(), config.synthetic_cap) if config.synthetic_cap else counts.max()
     added = int(np.maximum(goal - counts, 0).sum())
-    for extra in () if args.fit_only else EXTRAS:
+    for extra in () if args.fit_only else args.extras.split(","):
         tick = time.time()
         trainer.net.load_state_dict(fitted)
         trainer.log = []
