@@ -71,7 +71,8 @@ def test_models_lists_the_bundled_models():
     assert ("accurate  mean of fast_flip 0.5.0 (96px) + fast 0.6.0 (96px)  96px rgb  "
             "flip TTA in some members  detector framing") in result.stdout
     assert "fersnet_ckplus  synthesis  48px grey" in result.stdout
-    assert "fersnet_ferplus  synthesis  48px grey" in result.stdout
+    assert "fersnet_ferplus  synthesis  48px grey  default of synthesize" in result.stdout
+    assert "fersnet_ckplus  synthesis  48px grey  expressions" in result.stdout
 
 
 def test_train_rejects_malformed_data_argument():

@@ -14,6 +14,7 @@ def add_models_parser(commands: argparse._SubParsersAction) -> None:
 
 def run_models(args: argparse.Namespace) -> int:
     from facemtl.runtime import ModelCard, available_models, resolve_model
+    from facemtl.synthesis import DEFAULT_SYNTHESIS_MODEL
 
     cards = [ModelCard.load(resolve_model(name)) for name in available_models()]
     if args.json:
@@ -22,7 +23,8 @@ def run_models(args: argparse.Namespace) -> int:
     for card in cards:
         if card.kind != "analysis":
             labels = ", ".join(card.head("face").labels)
-            print(f"{card.name}  {card.kind}  {card.input.size}px {card.input.colour}  "
+            default = "  default of synthesize" if card.name == DEFAULT_SYNTHESIS_MODEL else ""
+            print(f"{card.name}  {card.kind}  {card.input.size}px {card.input.colour}{default}  "
                   f"expressions: {labels}  ({card.raw.get('architecture', '')})")
             continue
         trained = [name for name, head in card.heads.items() if head.trained]
