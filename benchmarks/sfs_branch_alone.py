@@ -15,14 +15,12 @@ import json
 import sys
 from pathlib import Path
 
-import cv2
-import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from sfs_ablation import read_config  # noqa: E402
+from sfs_ferplus import load_ferplus_split, score  # noqa: E402
 
-from facemtl.data.ferplus import read_ferplus  # noqa: E402
 from facemtl.io.atomic import write_json  # noqa: E402
 from facemtl.labels import EMOTIONS  # noqa: E402
 from facemtl.train.fersnet import FoldTrainer  # noqa: E402
@@ -41,15 +39,12 @@ def main(argv: list[str] | None = None) -> int:
     if not args.checkpoint.is_file():
         raise SystemExit(f"{args.checkpoint}: not found (made by benchmarks/sfs_ferplus.py)")
     torch.set_num_threads(1)
-    samples = read_ferplus(args.data, "valid")
-    images = np.stack([cv2.imread(str(s.path), cv2.IMREAD_GRAYSCALE) for s in samples])
-    labels = np.array([int(s.expression.argmax()) for s in samples])
+    images, labels = load_ferplus_split(args.data, "valid")
     config = read_config(args.config)
     accuracy = {}
     for sharing in ("convflu", "none"):  # as trained; the recognition branch alone
         variant = dataclasses.replace(config, sharing=sharing, init=str(args.checkpoint))
-        accuracy[sharing] = float((FoldTrainer(variant, EMOTIONS).predict(images)
-                                   == labels).mean())
+        accuracy[sharing] = score(FoldTrainer(variant, EMOTIONS), images, labels)["accuracy"]
     result = {"checkpoint": str(args.checkpoint), "config": str(args.config),
               "data": "FER+ FER2013Valid, majority labels", "faces": len(labels),
               "accuracy_as_trained": accuracy["convflu"],

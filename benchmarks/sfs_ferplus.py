@@ -79,12 +79,14 @@ def load_ferplus(root: Path) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     ``root`` is the FER+ folder or a folder written by ``--save-mosaics``."""
     if (root / "labels.npz").is_file():
         return load_mosaics(root)
-    out = {}
-    for split in SPLITS:
-        samples = read_ferplus(root, split)
-        images = np.stack([cv2.imread(str(s.path), cv2.IMREAD_GRAYSCALE) for s in samples])
-        out[split] = images, np.array([int(s.expression.argmax()) for s in samples])
-    return out
+    return {split: load_ferplus_split(root, split) for split in SPLITS}
+
+
+def load_ferplus_split(root: Path, split: str) -> tuple[np.ndarray, np.ndarray]:
+    """One split of the FER+ folder as uint8 (N, 48, 48) grey faces and majority classes."""
+    samples = read_ferplus(root, split)
+    images = np.stack([cv2.imread(str(s.path), cv2.IMREAD_GRAYSCALE) for s in samples])
+    return images, np.array([int(s.expression.argmax()) for s in samples])
 
 
 def score(trainer: FoldTrainer, images: np.ndarray, labels: np.ndarray) -> dict:

@@ -11,6 +11,7 @@ The CK+ training takes about 6 minutes on 2 CPU cores (15 epochs of 981 faces at
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 import time
@@ -33,7 +34,9 @@ def export_ferplus(checkpoint: Path, config_path: Path, out: Path, name: str) ->
         raise SystemExit(f"{checkpoint}: not found (made by python benchmarks/sfs_ferplus.py)")
     state = torch.load(checkpoint, map_location="cpu", weights_only=False)
     config = read_config(config_path)
-    trainer = FoldTrainer(config, state["classes"])
+    # the checkpoint holds the whole network: its config's ``init`` (where a fine-tune started)
+    # need not be loaded first, nor even be there
+    trainer = FoldTrainer(dataclasses.replace(config, init=""), state["classes"])
     trainer.net.load_state_dict(state["net"])
     training = {"data": "FER+ FER2013Train, majority labels, 28,385 faces (FER2013 images: "
                         "non-commercial research)",

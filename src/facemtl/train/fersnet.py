@@ -242,14 +242,13 @@ class FoldTrainer:
                     target_faces = pixels[torch.from_numpy(pairs[has]).to(device)]
                     chosen = fake[torch.from_numpy(has).to(device)]
                     pair = (chosen - target_faces).abs().mean() / 255
-                main = (w["recognition"] * recognition + w["adversarial"] * adversarial
-                        + w["cycle"] * cycle + w["pair"] * pair)
                 losses = {"recognition": recognition, "adversarial": adversarial,
                           "cycle": cycle, "pair": pair}
                 if w.get("identity", 0.0):  # computed only when weighted: runs without it
                     # keep their exact arithmetic
                     losses["identity"] = (net.synthesize(x, y) - x).abs().mean() / 255
-                    main = main + w["identity"] * losses["identity"]
+                # summed in this order, as every earlier run summed them
+                main = sum(w[name] * value for name, value in losses.items())
                 expression = F.cross_entropy(net.classify(fake), t)
                 opt.zero_grad(set_to_none=True)
                 main.backward(retain_graph=True)
