@@ -10,7 +10,7 @@
 set -euo pipefail
 ferplus=${1:-../shared/data/ferplus}
 ckplus=${2:-../shared/data/ckplus48}
-if [ ! -f benchmarks/results/sfs-ferplus-20.json ]; then  # written when the run has ended
+if [ ! -f benchmarks/results/sfs-ferplus-20.json ] || [ ! -f runs/sfs-ferplus-20/fit.pt ]; then  # the folds start from fit.pt
   python benchmarks/sfs_ferplus.py --config configs/sfs/ferplus_20.yaml --data "$ferplus" \
       --runs runs/sfs-ferplus-20 --out benchmarks/results/sfs-ferplus-20.json
 fi
