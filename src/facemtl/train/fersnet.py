@@ -133,6 +133,18 @@ def transfer_weights(module: FERSNet, saved: dict[str, torch.Tensor],
     return copied
 
 
+@dataclass
+class _Run:
+    """What one ``fit`` carries from step to step and saves with every checkpoint."""
+
+    opt: torch.optim.Optimizer
+    opt_d: torch.optim.Optimizer | None  # None for the recogniser alone
+    schedules: list[torch.optim.lr_scheduler.LRScheduler]
+    rng: np.random.Generator  # batch order, target expressions, pair choice
+    generator: torch.Generator  # augmentation
+    syn_params: list[torch.nn.Parameter]  # what the expression loss on fakes may train
+
+
 class FoldTrainer:
     """Trains one variant on one fold's training faces (uint8 (N, S, S), labels, subjects).
 
@@ -177,105 +189,127 @@ class FoldTrainer:
         """Train for ``config.epochs``. ``subjects`` (None where the data has none, as in
         FER+) enables the same-subject pair loss. With ``checkpoint``, the whole state is saved
         after every epoch and a restart with the same arguments resumes after the last one."""
-        config, net, device = self.config, self.net, self.device
-        rng = np.random.default_rng(config.seed)
-        generator = torch.Generator().manual_seed(config.seed)
-        pixels = torch.from_numpy(images).float().unsqueeze(1).to(device)
-        y_all = torch.from_numpy(labels).long().to(device)
-        opt = torch.optim.Adam(net.parameters(), config.lr, betas=config.betas)
-        opt_d = torch.optim.Adam(self.disc.parameters(), config.lr, betas=config.betas) \
-            if self.disc else None
-        syn_params = synthesis_parameters(net) if net.synthesises else []
-        # cosine decay to zero over the run: the last epoch's weights are the ones evaluated
-        steps = config.epochs * -(-len(images) // config.batch_size)
-        schedules = [cosine_schedule(o, steps) for o in (opt, opt_d) if o is not None]
-        w = config.weights
-        first = 0
-        if checkpoint is not None and checkpoint.is_file():
-            state = torch.load(checkpoint, map_location=device, weights_only=False)
-            net.load_state_dict(state["net"])
-            opt.load_state_dict(state["opt"])
-            if opt_d is not None:
-                self.disc.load_state_dict(state["disc"])
-                opt_d.load_state_dict(state["opt_d"])
-            for schedule, saved in zip(schedules, state["schedules"], strict=True):
-                schedule.load_state_dict(saved)
-            rng.bit_generator.state = state["rng"]
-            generator.set_state(state["generator"])
-            if "torch_rng" in state:  # dropout draws from the global RNG
-                torch.set_rng_state(state["torch_rng"])
-            if torch.cuda.is_available() and "cuda_rng" in state:
-                torch.cuda.set_rng_state_all(state["cuda_rng"])
-            self.log, first = state["log"], state["epoch"]
+        config, net = self.config, self.net
+        run = self._start(len(images))
+        first = self._restore(run, checkpoint) \
+            if checkpoint is not None and checkpoint.is_file() else 0
+        pixels = torch.from_numpy(images).float().unsqueeze(1).to(self.device)
         for epoch in range(first, config.epochs):
             net.train()
             started, totals = time.time(), {}
-            order = rng.permutation(len(images))
+            order = run.rng.permutation(len(images))
             for start in range(0, len(order), config.batch_size):
                 index = order[start:start + config.batch_size]
-                x = augment(pixels[index], generator)
-                y = y_all[index]
-                if not net.synthesises:
-                    loss = F.cross_entropy(net.classify(x), y,
-                                           label_smoothing=config.label_smoothing)
-                    opt.zero_grad(set_to_none=True)
-                    loss.backward()
-                    opt.step()
-                    for schedule in schedules:
-                        schedule.step()
-                    _add(totals, recognition=float(loss.detach()))
-                    continue
-                shift = rng.integers(1, self.num_classes, len(index))
-                t_np = (labels[index] + shift) % self.num_classes
-                t = torch.from_numpy(t_np).long().to(device)
-                out = net(x, t)
-                fake = out["fake"]
-                recognition = F.cross_entropy(out["logits"], y,
-                                              label_smoothing=config.label_smoothing)
-                adversarial = ((self.disc(fake) - 1) ** 2).mean()
-                cycle = (net.synthesize(fake, y) - x).abs().mean() / 255
-                pairs = pair_targets(labels, subjects, index, t_np, rng) \
-                    if subjects is not None else np.full(len(index), -1)
-                pair = torch.zeros((), device=device)
-                has = pairs >= 0
-                if has.any():
-                    target_faces = pixels[torch.from_numpy(pairs[has]).to(device)]
-                    chosen = fake[torch.from_numpy(has).to(device)]
-                    pair = (chosen - target_faces).abs().mean() / 255
-                losses = {"recognition": recognition, "adversarial": adversarial,
-                          "cycle": cycle, "pair": pair}
-                if w.get("identity", 0.0):  # computed only when weighted: runs without it
-                    # keep their exact arithmetic
-                    losses["identity"] = (net.synthesize(x, y) - x).abs().mean() / 255
-                # summed in this order, as every earlier run summed them
-                main = sum(w[name] * value for name, value in losses.items())
-                expression = F.cross_entropy(net.classify(fake), t)
-                opt.zero_grad(set_to_none=True)
-                main.backward(retain_graph=True)
-                (w["expression"] * expression).backward(inputs=syn_params)
-                opt.step()
-                d_loss = ((self.disc(x) - 1) ** 2).mean() + (self.disc(fake.detach()) ** 2).mean()
-                opt_d.zero_grad(set_to_none=True)
-                d_loss.backward()
-                opt_d.step()
-                for schedule in schedules:
+                x = augment(pixels[index], run.generator)
+                values = self._fersnet_step(run, x, pixels, labels, subjects, index) \
+                    if net.synthesises else self._recognition_step(run, x, labels[index])
+                for schedule in run.schedules:
                     schedule.step()
-                _add(totals, **{k: float(v.detach()) for k, v in (
-                    losses | {"expression": expression, "discriminator": d_loss}).items()})
+                _add(totals, **values)
             self.log.append({"epoch": epoch + 1, "seconds": round(time.time() - started, 1),
                              **{k: round(v[0] / max(v[1], 1), 4) for k, v in totals.items()}})
             log.info("epoch %d/%d: %s", epoch + 1, config.epochs, self.log[-1])
             if checkpoint is not None:
-                state = {"net": net.state_dict(), "opt": opt.state_dict(),
-                         "schedules": [s.state_dict() for s in schedules],
-                         "rng": rng.bit_generator.state, "generator": generator.get_state(),
-                         "torch_rng": torch.get_rng_state(), "log": self.log,
-                         "epoch": epoch + 1, "classes": self.classes}
-                if torch.cuda.is_available():
-                    state["cuda_rng"] = torch.cuda.get_rng_state_all()
-                if opt_d is not None:
-                    state |= {"disc": self.disc.state_dict(), "opt_d": opt_d.state_dict()}
-                atomic_save(state, checkpoint)
+                self._save(run, checkpoint, epoch + 1)
+
+    def _start(self, count: int) -> _Run:
+        """Fresh optimisers, schedules and random streams for a run over ``count`` faces."""
+        config = self.config
+        rng = np.random.default_rng(config.seed)
+        generator = torch.Generator().manual_seed(config.seed)
+        opt = torch.optim.Adam(self.net.parameters(), config.lr, betas=config.betas)
+        opt_d = torch.optim.Adam(self.disc.parameters(), config.lr, betas=config.betas) \
+            if self.disc else None
+        # cosine decay to zero over the run: the last epoch's weights are the ones evaluated
+        steps = config.epochs * -(-count // config.batch_size)
+        schedules = [cosine_schedule(o, steps) for o in (opt, opt_d) if o is not None]
+        syn_params = synthesis_parameters(self.net) if self.net.synthesises else []
+        return _Run(opt, opt_d, schedules, rng, generator, syn_params)
+
+    def _recognition_step(self, run: _Run, x: torch.Tensor, labels: np.ndarray
+                          ) -> dict[str, float]:
+        """One step of the recogniser alone (Baseline): cross-entropy only."""
+        y = torch.from_numpy(labels).long().to(self.device)
+        loss = F.cross_entropy(self.net.classify(x), y,
+                               label_smoothing=self.config.label_smoothing)
+        run.opt.zero_grad(set_to_none=True)
+        loss.backward()
+        run.opt.step()
+        return {"recognition": float(loss.detach())}
+
+    def _fersnet_step(self, run: _Run, x: torch.Tensor, pixels: torch.Tensor,
+                      labels: np.ndarray, subjects: np.ndarray | None, index: np.ndarray
+                      ) -> dict[str, float]:
+        """One step of both branches and the discriminator: each face of the batch is sent
+        to a random other expression ``t`` (see the module docstring for the losses)."""
+        config, net, device, w = self.config, self.net, self.device, self.config.weights
+        y = torch.from_numpy(labels[index]).long().to(device)
+        shift = run.rng.integers(1, self.num_classes, len(index))
+        t_np = (labels[index] + shift) % self.num_classes
+        t = torch.from_numpy(t_np).long().to(device)
+        out = net(x, t)
+        fake = out["fake"]
+        recognition = F.cross_entropy(out["logits"], y, label_smoothing=config.label_smoothing)
+        adversarial = ((self.disc(fake) - 1) ** 2).mean()
+        cycle = (net.synthesize(fake, y) - x).abs().mean() / 255
+        pairs = pair_targets(labels, subjects, index, t_np, run.rng) \
+            if subjects is not None else np.full(len(index), -1)
+        pair = torch.zeros((), device=device)
+        has = pairs >= 0
+        if has.any():
+            target_faces = pixels[torch.from_numpy(pairs[has]).to(device)]
+            chosen = fake[torch.from_numpy(has).to(device)]
+            pair = (chosen - target_faces).abs().mean() / 255
+        losses = {"recognition": recognition, "adversarial": adversarial,
+                  "cycle": cycle, "pair": pair}
+        if w.get("identity", 0.0):  # computed only when weighted: runs without it keep
+            # their exact arithmetic
+            losses["identity"] = (net.synthesize(x, y) - x).abs().mean() / 255
+        # summed in this order, as every earlier run summed them
+        main = sum(w[name] * value for name, value in losses.items())
+        expression = F.cross_entropy(net.classify(fake), t)
+        run.opt.zero_grad(set_to_none=True)
+        main.backward(retain_graph=True)
+        (w["expression"] * expression).backward(inputs=run.syn_params)
+        run.opt.step()
+        d_loss = ((self.disc(x) - 1) ** 2).mean() + (self.disc(fake.detach()) ** 2).mean()
+        run.opt_d.zero_grad(set_to_none=True)
+        d_loss.backward()
+        run.opt_d.step()
+        return {k: float(v.detach()) for k, v in (
+            losses | {"expression": expression, "discriminator": d_loss}).items()}
+
+    def _save(self, run: _Run, checkpoint: Path, epochs_done: int) -> None:
+        """The whole state after an epoch, written whole or not at all."""
+        state = {"net": self.net.state_dict(), "opt": run.opt.state_dict(),
+                 "schedules": [s.state_dict() for s in run.schedules],
+                 "rng": run.rng.bit_generator.state, "generator": run.generator.get_state(),
+                 "torch_rng": torch.get_rng_state(), "log": self.log,
+                 "epoch": epochs_done, "classes": self.classes}
+        if torch.cuda.is_available():
+            state["cuda_rng"] = torch.cuda.get_rng_state_all()
+        if run.opt_d is not None:
+            state |= {"disc": self.disc.state_dict(), "opt_d": run.opt_d.state_dict()}
+        atomic_save(state, checkpoint)
+
+    def _restore(self, run: _Run, checkpoint: Path) -> int:
+        """Load what ``_save`` wrote; returns the number of epochs already done."""
+        state = torch.load(checkpoint, map_location=self.device, weights_only=False)
+        self.net.load_state_dict(state["net"])
+        run.opt.load_state_dict(state["opt"])
+        if run.opt_d is not None:
+            self.disc.load_state_dict(state["disc"])
+            run.opt_d.load_state_dict(state["opt_d"])
+        for schedule, saved in zip(run.schedules, state["schedules"], strict=True):
+            schedule.load_state_dict(saved)
+        run.rng.bit_generator.state = state["rng"]
+        run.generator.set_state(state["generator"])
+        if "torch_rng" in state:  # dropout draws from the global RNG
+            torch.set_rng_state(state["torch_rng"])
+        if torch.cuda.is_available() and "cuda_rng" in state:
+            torch.cuda.set_rng_state_all(state["cuda_rng"])
+        self.log = state["log"]
+        return state["epoch"]
 
     def balance_and_finetune(self, images: np.ndarray, labels: np.ndarray,
                              extra: str = "synthetic") -> None:
