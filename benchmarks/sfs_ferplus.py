@@ -12,6 +12,9 @@ the same weights, alike but for what fills the classes smaller than ``synthetic_
         --runs runs/sfs-ferplus-long --out benchmarks/results/sfs-ferplus-long.json
     python benchmarks/sfs_ferplus.py --config configs/sfs/ferplus_20_identity.yaml --fit-only \
         --runs runs/sfs-ferplus-20-identity --out benchmarks/results/sfs-ferplus-20-identity.json
+    python benchmarks/sfs_ferplus.py --config configs/sfs/ferplus_20.yaml --runs runs/sfs-ferplus-20 \
+        --extras none,synthetic --synthesiser runs/sfs-ferplus-20-identity/fit.pt \
+        --out benchmarks/results/sfs-ferplus-20-balanced-by-identity.json
     python benchmarks/sfs_ferplus.py --save-mosaics data/ferplus48   # 60 MB, for a lent GPU
     python benchmarks/sfs_ferplus.py --data data/ferplus48 --device cuda   # (sfs_ferplus_gpu.sh)
 """
@@ -36,7 +39,7 @@ from sfs_ablation import read_config  # noqa: E402
 from facemtl.data.ferplus import read_ferplus  # noqa: E402
 from facemtl.io.atomic import write_json  # noqa: E402
 from facemtl.labels import EMOTIONS  # noqa: E402
-from facemtl.train.fersnet import FoldTrainer  # noqa: E402
+from facemtl.train.fersnet import FersnetConfig, FoldTrainer  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULT = ROOT / "benchmarks" / "results" / "sfs-ferplus.json"
@@ -97,6 +100,16 @@ def score(trainer: FoldTrainer, images: np.ndarray, labels: np.ndarray) -> dict:
             "recall": recall, "mean_recall": float(np.mean(list(recall.values())))}
 
 
+def load_fersnet(checkpoint: Path, config: FersnetConfig, device: str) -> torch.nn.Module:
+    """The FERSNet saved in a ``fit.pt`` (built as ``config`` says, without its ``init``)."""
+    if not checkpoint.is_file():
+        raise SystemExit(f"{checkpoint}: not found (made by python benchmarks/sfs_ferplus.py)")
+    state = torch.load(checkpoint, map_location=device, weights_only=False)
+    other = FoldTrainer(dataclasses.replace(config, init=""), state["classes"], device=device)
+    other.net.load_state_dict(state["net"])
+    return other.net
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--config", type=Path, default=ROOT / "configs/sfs/ferplus.yaml")
@@ -111,6 +124,10 @@ def main(argv: list[str] | None = None) -> int:
                              "fine-tunings (for a synthesis model)")
     parser.add_argument("--extras", default=",".join(EXTRAS),
                         help=f"which balancing fine-tunings to run (default {','.join(EXTRAS)})")
+    parser.add_argument("--synthesiser", type=Path, metavar="FIT.pt",
+                        help="make the synthetic faces with this FERSNet's synthesis path (one "
+                             "trained on for synthesis, e.g. runs/sfs-ferplus-20-identity/fit.pt; "
+                             "same --config architecture) instead of the network's own")
     parser.add_argument("--save-mosaics", type=Path, metavar="DIR",
                         help="write FER+ as lossless PNG mosaics + labels (60 MB) and stop")
     args = parser.parse_args(argv)
@@ -145,11 +162,16 @@ def main(argv: list[str] | None = None) -> int:
     counts = np.bincount(train_labels, minlength=len(EMOTIONS))
     goal = min(counts.max(), config.synthetic_cap) if config.synthetic_cap else counts.max()
     added = int(np.maximum(goal - counts, 0).sum())
+    synthesiser = None
+    if args.synthesiser:
+        synthesiser = load_fersnet(args.synthesiser, config, args.device)
+        out["synthesiser"] = str(args.synthesiser)
     for extra in () if args.fit_only else args.extras.split(","):
         tick = time.time()
         trainer.net.load_state_dict(fitted)
         trainer.log = []
-        trainer.balance_and_finetune(train_images, train_labels, extra=extra)
+        trainer.balance_and_finetune(train_images, train_labels, extra=extra,
+                                     synthesiser=synthesiser)
         out[f"finetune_{extra}"] = {
             "added_faces": added if extra != "none" else 0,
             "seconds": round(time.time() - tick, 1), "log": trainer.log,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -155,6 +157,23 @@ def test_balancing_controls_add_copies_or_nothing():
     assert trainer.synthetic_count == (10 - 4) + (10 - 2)  # capped at 10, not 14
     with pytest.raises(ValueError):
         trainer.balance_and_finetune(images, labels, extra="nothing")
+
+
+def test_balancing_can_take_its_faces_from_another_synthesiser():
+    """A recogniser alone cannot synthesise; given another FERSNet's synthesis path it is
+    balanced with that network's faces, and the other network is left unchanged."""
+    rng = np.random.default_rng(2)
+    images = rng.integers(0, 256, (20, 48, 48), dtype=np.uint8)
+    labels = np.array([0] * 12 + [1] * 5 + [2] * 3)
+    config = FersnetConfig(width=4, synthetic_epochs=1, batch_size=8)
+    alone = FoldTrainer(dataclasses.replace(config, sharing="none"), THREE)
+    with pytest.raises(ValueError, match="synthesis branch"):
+        alone.balance_and_finetune(images, labels, extra="synthetic")
+    maker = FoldTrainer(config, THREE).net
+    before = {k: v.clone() for k, v in maker.state_dict().items()}
+    alone.balance_and_finetune(images, labels, extra="synthetic", synthesiser=maker)
+    assert alone.synthetic_count == (12 - 5) + (12 - 3)
+    assert all(torch.equal(v, maker.state_dict()[k]) for k, v in before.items())
 
 
 def test_initial_weights_carry_each_class_over_by_name(tmp_path):

@@ -312,7 +312,8 @@ class FoldTrainer:
         return state["epoch"]
 
     def balance_and_finetune(self, images: np.ndarray, labels: np.ndarray,
-                             extra: str = "synthetic") -> None:
+                             extra: str = "synthetic", synthesiser: FERSNet | None = None
+                             ) -> None:
         """Synthetic balancing (after ``fit``): synthesise faces of the under-represented
         classes (from training faces of other classes) until every class has as many as the
         largest (or ``synthetic_cap``), then fine-tune the recogniser (classification loss
@@ -321,11 +322,15 @@ class FoldTrainer:
         ``extra`` names what fills the classes, so that synthesis can be compared with the
         obvious alternatives under the same fine-tuning: ``synthetic`` (the paper),
         ``oversample`` (copies of the class's own real faces) or ``none`` (real faces only).
+        ``synthesiser``: another trained FERSNet whose synthesis path makes the faces (the
+        paper uses the network's own, the default), so that a synthesiser trained on for
+        synthesis alone can balance the recogniser it was trained from.
         """
         config, net = self.config, self.net
         if extra not in ("synthetic", "oversample", "none"):
             raise ValueError(f"extra must be synthetic, oversample or none, not {extra!r}")
-        if extra == "synthetic" and not net.synthesises:
+        maker = synthesiser if synthesiser is not None else net
+        if extra == "synthetic" and not maker.synthesises:
             raise ValueError("synthetic balancing needs a synthesis branch (sharing hard/convflu)")
         rng = np.random.default_rng(config.seed + 1)
         generator = torch.Generator().manual_seed(config.seed + 1)
@@ -342,11 +347,11 @@ class FoldTrainer:
                 targets.extend([cls] * need)
         self.synthetic_count = len(targets) if extra == "synthetic" else 0
         if extra == "synthetic" and targets:
-            net.eval()
+            maker.eval()
             with torch.no_grad():
                 made = torch.cat([
-                    net.synthesize(pixels[torch.tensor(sources[i:i + 256])],
-                                   torch.tensor(targets[i:i + 256], device=self.device))
+                    maker.synthesize(pixels[torch.tensor(sources[i:i + 256])],
+                                     torch.tensor(targets[i:i + 256], device=self.device))
                     for i in range(0, len(targets), 256)]).round().clamp(0, 255)
         elif targets:
             made = pixels[torch.tensor(sources, device=self.device)]
