@@ -3,8 +3,9 @@
 (a) expression: each face is synthesised in each of the model's expressions and judged by an
     independent classifier, the bundled ``accurate`` model (its most probable class among the
     synthesis model's classes); the share judged as the target, per target class, beside how
-    often the judge gives that class to the source faces (and, on CK+, how often it is right
-    on the real faces of that class: the most a judge this good can confirm);
+    often the judge gives that class to the source faces and how often it is right on the
+    real faces of that class (all of the split's on FER+): the most a judge this good can
+    confirm;
 (b) identity: cosine similarity of ``accurate``'s embedding between a source face and its
     synthesised versions, beside the same figure for pairs of different people as the floor.
 
@@ -42,6 +43,7 @@ from sfs_ablation import CLASSES, fold_numbers, load_ckplus  # noqa: E402
 
 from facemtl.data.ferplus import read_ferplus  # noqa: E402
 from facemtl.io.atomic import write_json  # noqa: E402
+from facemtl.labels import EMOTIONS  # noqa: E402
 from facemtl.runtime.model import FaceModel  # noqa: E402
 from facemtl.synthesis import FaceSynthesizer, SynthesisResult  # noqa: E402
 from facemtl.writers.annotate import write_image  # noqa: E402
@@ -138,6 +140,7 @@ def ferplus_quality(args: argparse.Namespace) -> dict:
               "classes": labels,
               **summary(labels, hits, similarity, source_classes, different),
               **tone(crops, made, labels)}
+    result |= judge_on_real_faces(judge, samples, size)
     name = synthesizer.card.name
     suffix = "" if (name, args.split) == ("fersnet_ckplus", "test") and not args.classes \
         else f"-{name}-{args.split}"
@@ -146,6 +149,24 @@ def ferplus_quality(args: argparse.Namespace) -> dict:
                                 scale=2)
     write_image(grid, ROOT / f"docs/img/sfs-grid{suffix or '-ferplus'}.png", ".png")
     return result
+
+
+def judge_on_real_faces(judge: Judge, samples: list, size: int) -> dict:
+    """How often the judge is right on *real* faces of each target class (every face of the
+    split whose majority label is one of them, at the synthesis size): the most it can
+    confirm of a synthesiser, since a class it misses on real faces it misses on made ones."""
+    kept = [s for s in samples if EMOTIONS[int(s.expression.argmax())] in judge.labels]
+    truth = np.array([judge.labels.index(EMOTIONS[int(s.expression.argmax())]) for s in kept])
+    crops = [cv2.resize(cv2.imread(str(s.path), cv2.IMREAD_GRAYSCALE), (size, size),
+                        interpolation=cv2.INTER_AREA) for s in kept]
+    chosen = np.concatenate([judge(crops[i:i + 256])[0] for i in range(0, len(crops), 256)])
+    recall = {name: float(np.mean(chosen[truth == k] == k)) for k, name in enumerate(judge.labels)}
+    return {"judge_recall_on_the_real_faces": recall,
+            # to set beside expression_judged_as_target_mean, the same mean over classes
+            "judge_recall_on_the_real_faces_mean": float(np.mean(list(recall.values()))),
+            "judge_real_faces_per_class": {
+                name: int(np.sum(truth == k)) for k, name in enumerate(judge.labels)},
+            "judge_accuracy_on_the_real_faces": float(np.mean(chosen == truth))}
 
 
 def ckplus_quality(args: argparse.Namespace) -> dict:
