@@ -128,6 +128,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="make the synthetic faces with this FERSNet's synthesis path (one "
                              "trained on for synthesis, e.g. runs/sfs-ferplus-20-identity/fit.pt; "
                              "same --config architecture) instead of the network's own")
+    parser.add_argument("--synthetic-cap", type=int, metavar="N",
+                        help="balance each class up to N faces (overrides the config's "
+                             "synthetic_cap; the network is the config's all the same)")
     parser.add_argument("--save-mosaics", type=Path, metavar="DIR",
                         help="write FER+ as lossless PNG mosaics + labels (60 MB) and stop")
     args = parser.parse_args(argv)
@@ -142,6 +145,8 @@ def main(argv: list[str] | None = None) -> int:
         save_mosaics(data, args.save_mosaics)
         return 0
     config = read_config(args.config)
+    if args.synthetic_cap is not None:
+        config = dataclasses.replace(config, synthetic_cap=args.synthetic_cap)
     args.runs.mkdir(parents=True, exist_ok=True)
     checkpoint = args.runs / "fit.pt"
     train_images, train_labels = data["train"]
