@@ -3,8 +3,8 @@ then export its synthesis path to src/facemtl/runtime/weights/fersnet_ckplus.{on
 or export the FERSNet that benchmarks/sfs_ferplus.py trained on FER+ (its ``fit.pt``).
 
     python benchmarks/sfs_train_bundled.py [--data ../shared/data/ckplus48] [--out DIR]
-    python benchmarks/sfs_train_bundled.py --ferplus runs/sfs-ferplus-20/fit.pt \
-        --config configs/sfs/ferplus_20.yaml --name fersnet_ferplus
+    python benchmarks/sfs_train_bundled.py --ferplus runs/sfs-ferplus-20-identity2/fit.pt \
+        --config configs/sfs/ferplus_20_identity2.yaml --name fersnet_ferplus --version 0.2.0
 The CK+ training takes about 6 minutes on 2 CPU cores (15 epochs of 981 faces at 48 px).
 """
 
@@ -27,7 +27,8 @@ from facemtl.train.export_synthesis import FERPLUS_LICENCE, export_synthesis  # 
 from facemtl.train.fersnet import FoldTrainer  # noqa: E402
 
 
-def export_ferplus(checkpoint: Path, config_path: Path, out: Path, name: str) -> dict:
+def export_ferplus(checkpoint: Path, config_path: Path, out: Path, name: str,
+                   version: str = "0.1.0") -> dict:
     """Export the synthesis path of a FER+ FERSNet as trained (before any fine-tuning of
     its recogniser: the synthesis side sees the recognition branch through its gates)."""
     if not checkpoint.is_file():
@@ -46,12 +47,13 @@ def export_ferplus(checkpoint: Path, config_path: Path, out: Path, name: str) ->
                            f"--runs {relative(checkpoint.parent)}, then python "
                            f"benchmarks/sfs_train_bundled.py --ferplus "
                            f"{relative(checkpoint)} --config {relative(config_path)} "
-                           f"--name {name}",
+                           f"--name {name} --version {version}",
                 "log": state["log"][-1]}
     if config.init:  # a fine-tune: say what it started from
         training["started_from"] = config.init
     onnx_path, card_path = export_synthesis(trainer.net, out, name, list(state["classes"]),
-                                            training, licence=FERPLUS_LICENCE)
+                                            training, version=version,
+                                            licence=FERPLUS_LICENCE)
     return {"onnx": str(onnx_path), "card": str(card_path), "epochs": state["epoch"]}
 
 
@@ -70,9 +72,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ferplus", type=Path, metavar="FIT_PT",
                         help="export this FER+ FERSNet checkpoint instead of training on CK+ "
                              "(--config: the config it was trained with)")
+    parser.add_argument("--version", default="0.1.0",
+                        help="the card's version (a new model under an old name gets a new one)")
     args = parser.parse_args(argv)
     if args.ferplus:
-        print(json.dumps(export_ferplus(args.ferplus, args.config, args.out, args.name)))
+        print(json.dumps(export_ferplus(args.ferplus, args.config, args.out, args.name,
+                                        args.version)))
         return 0
     config = read_config(args.config)
     if args.epochs:

@@ -127,5 +127,6 @@ def test_the_default_synthesis_model_is_the_one_chosen_on_validation():
     card = ModelCard.load(resolve_model(DEFAULT_SYNTHESIS_MODEL))
     card.verify()
     assert card.kind == "synthesis" and card.name == "fersnet_ferplus"
-    assert card.raw["training"]["started_from"] == "runs/sfs-ferplus-20/fit.pt"
+    assert card.raw["version"] == "0.2.0"
+    assert card.raw["training"]["started_from"] == "runs/sfs-ferplus-20-identity/fit.pt"
     assert "FER2013" in card.raw["licence"]
