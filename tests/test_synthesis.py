@@ -100,7 +100,8 @@ def test_bundled_synthesis_model_from_the_command_line(media, tmp_path):
     assert not np.array_equal(tiles[1], tiles[2])  # different targets, different faces
 
 
-@pytest.mark.parametrize("model", ["fersnet_ferplus", "fersnet_ckplus"])
+@pytest.mark.parametrize("model", ["fersnet_ferplus", "fersnet_ferplus_faithful",
+                                   "fersnet_ckplus"])
 def test_bundled_synthesis_models_keep_each_face_s_tone(model, media):
     """Every face of real photos, in each target, keeps light and dark where they were
     (pixel correlation with its crop above 0.1). A FER+ synthesiser trained with the cycle

@@ -64,7 +64,8 @@ def test_models_lists_the_bundled_models():
     result = run_cli("models")
     assert result.returncode == 0
     names = [line.split()[0] for line in result.stdout.splitlines() if not line.startswith(" ")]
-    assert names == ["accurate", "fast", "fersnet_ckplus", "fersnet_ferplus"]
+    assert names == ["accurate", "fast", "fersnet_ckplus", "fersnet_ferplus",
+                     "fersnet_ferplus_faithful"]
     assert result.stdout.count("ferplus/test") == 2
     assert ("fast  efficientnet_lite0  96px rgb  logit adjustment tau 0.1  "
             "detector framing") in result.stdout
