@@ -100,14 +100,17 @@ def score(trainer: FoldTrainer, images: np.ndarray, labels: np.ndarray) -> dict:
             "recall": recall, "mean_recall": float(np.mean(list(recall.values())))}
 
 
-def load_fersnet(checkpoint: Path, config: FersnetConfig, device: str) -> torch.nn.Module:
-    """The FERSNet saved in a ``fit.pt`` (built as ``config`` says, without its ``init``)."""
+def load_fit(checkpoint: Path, config: FersnetConfig, device: str = "cpu"
+             ) -> tuple[FoldTrainer, dict]:
+    """A trainer holding the FERSNet saved in a ``fit.pt`` (built as ``config`` says), and the
+    saved state (epoch, log, classes). The checkpoint holds the whole network, so the config's
+    ``init`` (where a fine-tune started) need not be loaded first, nor even be there."""
     if not checkpoint.is_file():
         raise SystemExit(f"{checkpoint}: not found (made by python benchmarks/sfs_ferplus.py)")
     state = torch.load(checkpoint, map_location=device, weights_only=False)
-    other = FoldTrainer(dataclasses.replace(config, init=""), state["classes"], device=device)
-    other.net.load_state_dict(state["net"])
-    return other.net
+    trainer = FoldTrainer(dataclasses.replace(config, init=""), state["classes"], device=device)
+    trainer.net.load_state_dict(state["net"])
+    return trainer, state
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -169,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
     added = int(np.maximum(goal - counts, 0).sum())
     synthesiser = None
     if args.synthesiser:
-        synthesiser = load_fersnet(args.synthesiser, config, args.device)
+        synthesiser = load_fit(args.synthesiser, config, args.device)[0].net
         out["synthesiser"] = str(args.synthesiser)
     for extra in () if args.fit_only else args.extras.split(","):
         tick = time.time()

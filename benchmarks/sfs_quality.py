@@ -118,6 +118,12 @@ def different_people(embedding: np.ndarray, people: np.ndarray, pairs: int = 200
     return np.sum(embedding[a[keep]] * embedding[b[keep]], axis=1)
 
 
+def read_crop(path: Path, size: int) -> np.ndarray:
+    """A FER+ face as the synthesis model and the judge take it: grey, ``size`` square."""
+    return cv2.resize(cv2.imread(str(path), cv2.IMREAD_GRAYSCALE), (size, size),
+                      interpolation=cv2.INTER_AREA)
+
+
 def ferplus_quality(args: argparse.Namespace) -> dict:
     synthesizer = FaceSynthesizer(args.model, threads=1)
     labels = synthesizer.check_targets(args.classes.split(",")) if args.classes \
@@ -126,8 +132,7 @@ def ferplus_quality(args: argparse.Namespace) -> dict:
     samples = read_ferplus(args.data, args.split, mode="majority")
     order = np.random.default_rng(0).permutation(len(samples))[:args.faces]
     size = synthesizer.card.input.size
-    crops = [cv2.resize(cv2.imread(str(samples[i].path), cv2.IMREAD_GRAYSCALE), (size, size),
-                        interpolation=cv2.INTER_AREA) for i in order]
+    crops = [read_crop(samples[i].path, size) for i in order]
     made = synthesizer.synthesize_crops(crops, labels)
     hits, similarity, source_classes, source_embedding = judge_synthesis(judge, crops, made)
     # FER+ names no subjects: two different faces stand for two different people
@@ -155,10 +160,10 @@ def judge_on_real_faces(judge: Judge, samples: list, size: int) -> dict:
     """How often the judge is right on *real* faces of each target class (every face of the
     split whose majority label is one of them, at the synthesis size): the most it can
     confirm of a synthesiser, since a class it misses on real faces it misses on made ones."""
-    kept = [s for s in samples if EMOTIONS[int(s.expression.argmax())] in judge.labels]
-    truth = np.array([judge.labels.index(EMOTIONS[int(s.expression.argmax())]) for s in kept])
-    crops = [cv2.resize(cv2.imread(str(s.path), cv2.IMREAD_GRAYSCALE), (size, size),
-                        interpolation=cv2.INTER_AREA) for s in kept]
+    names = [EMOTIONS[int(s.expression.argmax())] for s in samples]
+    kept = [(s, name) for s, name in zip(samples, names, strict=True) if name in judge.labels]
+    truth = np.array([judge.labels.index(name) for _, name in kept])
+    crops = [read_crop(s.path, size) for s, _ in kept]
     chosen = np.concatenate([judge(crops[i:i + 256])[0] for i in range(0, len(crops), 256)])
     recall = {name: float(np.mean(chosen[truth == k] == k)) for k, name in enumerate(judge.labels)}
     return {"judge_recall_on_the_real_faces": recall,

@@ -11,17 +11,15 @@ The CK+ training takes about 6 minutes on 2 CPU cores (15 epochs of 981 faces at
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import sys
 import time
 from pathlib import Path
 
-import torch
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from sfs_ablation import CLASSES, ROOT, load_ckplus, read_config  # noqa: E402
+from sfs_ferplus import load_fit  # noqa: E402
 
 from facemtl.train.export_synthesis import FERPLUS_LICENCE, export_synthesis  # noqa: E402
 from facemtl.train.fersnet import FoldTrainer  # noqa: E402
@@ -31,14 +29,8 @@ def export_ferplus(checkpoint: Path, config_path: Path, out: Path, name: str,
                    version: str = "0.1.0") -> dict:
     """Export the synthesis path of a FER+ FERSNet as trained (before any fine-tuning of
     its recogniser: the synthesis side sees the recognition branch through its gates)."""
-    if not checkpoint.is_file():
-        raise SystemExit(f"{checkpoint}: not found (made by python benchmarks/sfs_ferplus.py)")
-    state = torch.load(checkpoint, map_location="cpu", weights_only=False)
     config = read_config(config_path)
-    # the checkpoint holds the whole network: its config's ``init`` (where a fine-tune started)
-    # need not be loaded first, nor even be there
-    trainer = FoldTrainer(dataclasses.replace(config, init=""), state["classes"])
-    trainer.net.load_state_dict(state["net"])
+    trainer, state = load_fit(checkpoint, config)
     training = {"data": "FER+ FER2013Train, majority labels, 28,385 faces (FER2013 images: "
                         "non-commercial research)",
                 "config": relative(config_path), "epochs": state["epoch"],
